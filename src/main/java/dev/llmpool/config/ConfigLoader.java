@@ -1,0 +1,209 @@
+package dev.llmpool.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+
+import dev.llmpool.config.ProviderConfig.BreakerSettings;
+import dev.llmpool.config.ProviderConfig.Kind;
+import dev.llmpool.ensemble.Strategy;
+
+/**
+ * Turns the {@code pool.*} properties into a validated {@link PoolConfig}. Every rule fails with a
+ * {@link ConfigException} naming the key, so an operator's bad edit is easy to find in the log.
+ */
+public final class ConfigLoader {
+
+    private final Path baseDir;
+
+    /** @param baseDir where relative prompt paths are resolved (the working directory in production) */
+    public ConfigLoader(Path baseDir) {
+        this.baseDir = baseDir;
+    }
+
+    public PoolConfig load(Properties props, long version) {
+        Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+        for (String name : names(props, "pool.providers.")) {
+            providers.put(name, provider(props, name));
+        }
+        if (providers.isEmpty()) {
+            throw new ConfigException("no provider configured: add pool.providers.<name>.url");
+        }
+        Limits limits = new Limits(
+                positiveLong(props, "pool.limits.max-deadline-ms", 1500),
+                (int) positiveLong(props, "pool.limits.max-prompt-bytes", 16384),
+                (int) positiveLong(props, "pool.limits.max-body-bytes", 1_048_576));
+        Map<String, TaskConfig> tasks = new LinkedHashMap<>();
+        for (String name : names(props, "pool.tasks.")) {
+            tasks.put(name, task(props, name, providers, limits));
+        }
+        if (tasks.isEmpty()) {
+            throw new ConfigException("no task configured: add pool.tasks.<name>.providers");
+        }
+        String judgePrompt = readPrompt("pool.judge.prompt", get(props, "pool.judge.prompt", "prompts/judge.md"));
+        return new PoolConfig(Map.copyOf(providers), Map.copyOf(tasks), limits, judgePrompt, version);
+    }
+
+    private ProviderConfig provider(Properties p, String name) {
+        String k = "pool.providers." + name + ".";
+        String url = require(p, k + "url");
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new ConfigException(k + "url must start with http:// or https://, got '" + url + "'");
+        }
+        Kind kind = switch (get(p, k + "kind", "ollama").toLowerCase(Locale.ROOT)) {
+            case "ollama" -> Kind.OLLAMA;
+            case "openai" -> Kind.OPENAI;
+            default -> throw new ConfigException(k + "kind must be ollama or openai, got '" + p.getProperty(k + "kind") + "'");
+        };
+        double weight = number(p, k + "weight", 1.0);
+        if (weight < 0) {
+            throw new ConfigException(k + "weight must be >= 0");
+        }
+        String b = k + "breaker.";
+        BreakerSettings breaker = new BreakerSettings(
+                (float) number(p, b + "failure-rate-threshold", 50),
+                (int) positiveLong(p, b + "minimum-calls", 5),
+                (int) positiveLong(p, b + "sliding-window-size", 10),
+                (int) positiveLong(p, b + "wait-in-open-seconds", 10),
+                (int) positiveLong(p, b + "slow-call-seconds", 30),
+                (int) positiveLong(p, b + "half-open-calls", 1));
+        return new ProviderConfig(name, stripSlash(url), kind, require(p, k + "model"), weight,
+                (int) positiveLong(p, k + "max-concurrency", 4), breaker);
+    }
+
+    private TaskConfig task(Properties p, String name, Map<String, ProviderConfig> providers, Limits limits) {
+        String k = "pool.tasks." + name + ".";
+        List<String> names = new ArrayList<>();
+        for (String s : require(p, k + "providers").split(",")) {
+            String provider = s.trim();
+            if (provider.isEmpty()) {
+                continue;
+            }
+            if (!providers.containsKey(provider)) {
+                throw new ConfigException(k + "providers names unknown provider '" + provider + "' (known: "
+                        + String.join(", ", providers.keySet()) + ")");
+            }
+            names.add(provider);
+        }
+        if (names.isEmpty()) {
+            throw new ConfigException(k + "providers must name at least one provider");
+        }
+        Strategy strategy = Strategy.parse(get(p, k + "strategy", "FASTEST"))
+                .orElseThrow(() -> new ConfigException(k + "strategy must be one of " + Arrays.toString(Strategy.values())
+                        + ", got '" + p.getProperty(k + "strategy") + "'"));
+        String judge = get(p, k + "judge", null);
+        if (judge != null && !providers.containsKey(judge)) {
+            throw new ConfigException(k + "judge names unknown provider '" + judge + "'");
+        }
+        if (strategy == Strategy.JUDGE && judge == null) {
+            judge = names.get(0);
+        }
+        double threshold = number(p, k + "consensus-threshold", 2.0 / 3.0);
+        if (threshold <= 0 || threshold > 1) {
+            throw new ConfigException(k + "consensus-threshold must be in (0, 1]");
+        }
+        long deadline = positiveLong(p, k + "deadline-ms", limits.maxDeadlineMs());
+        if (deadline > limits.maxDeadlineMs()) {
+            throw new ConfigException(k + "deadline-ms (" + deadline + ") exceeds pool.limits.max-deadline-ms ("
+                    + limits.maxDeadlineMs() + ")");
+        }
+        String promptFile = get(p, k + "prompt", "prompts/" + name + ".md");
+        return new TaskConfig(name, List.copyOf(names), strategy, promptFile, readPrompt(k + "prompt", promptFile),
+                nonNegativeLong(p, k + "hedge-after-ms", 0), judge, threshold,
+                (int) positiveLong(p, k + "max-tokens", 256), deadline);
+    }
+
+    private String readPrompt(String key, String file) {
+        Path path = baseDir.resolve(file);
+        try {
+            return Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            var in = ConfigLoader.class.getClassLoader().getResourceAsStream(file);
+            if (in != null) {
+                try (in) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException ignored) {
+                    // fall through to the error below
+                }
+            }
+            throw new ConfigException(key + " points to a missing prompt file '" + file + "'");
+        }
+    }
+
+    /** The distinct {@code <name>} segments of keys {@code prefix<name>.<field>}, sorted for stable order. */
+    private static TreeSet<String> names(Properties p, String prefix) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith(prefix)) {
+                String rest = key.substring(prefix.length());
+                int dot = rest.indexOf('.');
+                if (dot > 0) {
+                    names.add(rest.substring(0, dot));
+                }
+            }
+        }
+        return names;
+    }
+
+    private static String get(Properties p, String key, String def) {
+        String v = p.getProperty(key);
+        return v == null || v.isBlank() ? def : v.trim();
+    }
+
+    private static String require(Properties p, String key) {
+        String v = get(p, key, null);
+        if (v == null) {
+            throw new ConfigException(key + " is required");
+        }
+        return v;
+    }
+
+    private static double number(Properties p, String key, double def) {
+        String v = get(p, key, null);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a number, got '" + v + "'");
+        }
+    }
+
+    private static long positiveLong(Properties p, String key, long def) {
+        long v = nonNegativeLong(p, key, def);
+        if (v == 0) {
+            throw new ConfigException(key + " must be > 0");
+        }
+        return v;
+    }
+
+    private static long nonNegativeLong(Properties p, String key, long def) {
+        String v = get(p, key, null);
+        if (v == null) {
+            return def;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0) {
+                throw new ConfigException(key + " must be >= 0, got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.llmpool.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the pool's current {@link PoolConfig} and reloads it when its file changes. A reload that fails
+ * validation is logged and ignored: the previous snapshot stays in force. Values can be overridden by
+ * system properties ({@code -Dpool.x=y}) and environment variables ({@code POOL_X_Y}), as for Camel's own keys.
+ */
+public class ConfigStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+
+    private final Path file;
+    private final ConfigLoader loader;
+    private final Properties overrides;
+    private final AtomicReference<PoolConfig> current = new AtomicReference<>();
+    private final List<Consumer<PoolConfig>> listeners = new CopyOnWriteArrayList<>();
+    private volatile String lastSignature = "";
+
+    /**
+     * @param file      the properties file to watch; when absent the packaged {@code application.properties} is used
+     *                  and reload is off
+     * @param overrides values that win over the file (tests, embedding)
+     */
+    public ConfigStore(Path file, Path baseDir, Properties overrides) {
+        this.file = file;
+        this.loader = new ConfigLoader(baseDir);
+        this.overrides = overrides;
+        Properties props = read();
+        current.set(loader.load(props, 1));
+        lastSignature = signature(props);
+    }
+
+    public PoolConfig current() {
+        return current.get();
+    }
+
+    /** Called before a new snapshot becomes current (e.g. to create routes for new providers). */
+    public void onChange(Consumer<PoolConfig> listener) {
+        listeners.add(listener);
+    }
+
+    /** Re-reads the file; swaps in the new snapshot if it changed and is valid. Returns true if swapped. */
+    public synchronized boolean reloadIfChanged() {
+        Properties props;
+        try {
+            props = read();
+        } catch (RuntimeException e) {
+            LOG.warn("event=config_reload_rejected file={} reason=\"{}\"", file, e.getMessage());
+            return false;
+        }
+        String signature = signature(props);
+        if (signature.equals(lastSignature)) {
+            return false;
+        }
+        lastSignature = signature;
+        try {
+            PoolConfig next = loader.load(props, current.get().version() + 1);
+            listeners.forEach(l -> l.accept(next));
+            current.set(next);
+            LOG.info("event=config_reloaded file={} version={} providers={} tasks={}", file, next.version(),
+                    next.providers().keySet(), next.tasks().keySet());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("event=config_reload_rejected file={} reason=\"{}\" kept_version={}", file, e.getMessage(),
+                    current.get().version());
+            return false;
+        }
+    }
+
+    private Properties read() {
+        Properties props = new Properties();
+        try {
+            if (file != null && Files.isRegularFile(file)) {
+                try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    props.load(r);
+                }
+            } else {
+                try (InputStream in = ConfigStore.class.getClassLoader().getResourceAsStream("application.properties")) {
+                    if (in != null) {
+                        props.load(in);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+        }
+        applyOverrides(props);
+        return props;
+    }
+
+    private void applyOverrides(Properties props) {
+        for (String key : props.stringPropertyNames()) {
+            String env = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+            if (env != null) {
+                props.setProperty(key, env);
+            }
+        }
+        System.getProperties().forEach((k, v) -> {
+            if (k.toString().startsWith("pool.")) {
+                props.setProperty(k.toString(), v.toString());
+            }
+        });
+        props.putAll(overrides);
+    }
+
+    /** Prompt files count too: editing a template is a configuration change. */
+    private String signature(Properties props) {
+        StringBuilder sb = new StringBuilder(new java.util.TreeMap<>(props).toString());
+        for (Map.Entry<Object, Object> e : props.entrySet()) {
+            if (e.getKey().toString().endsWith(".prompt")) {
+                sb.append(modified(Path.of(e.getValue().toString())));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.llmpool.config;
+
+/** One backend model as the operator configured it under {@code pool.providers.<name>.*}. */
+public record ProviderConfig(
+        String name,
+        String url,
+        Kind kind,
+        String model,
+        double weight,
+        int maxConcurrency,
+        BreakerSettings breaker) {
+
+    /** The HTTP dialect a backend speaks. */
+    public enum Kind { OLLAMA, OPENAI }
+
+    /** Circuit breaker tuning per provider; defaults suit a local model that answers in seconds. */
+    public record BreakerSettings(
+            float failureRateThreshold,
+            int minimumNumberOfCalls,
+            int slidingWindowSize,
+            int waitDurationInOpenStateSeconds,
+            int slowCallDurationThresholdSeconds,
+            int permittedCallsInHalfOpenState) {
+    }
+}

@@ -1,0 +1,50 @@
+package dev.llmpool.ensemble;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * The route's ensemble step: runs the plan's strategy over the plan's providers and leaves an
+ * {@link Outcome} on the exchange (or the error that ended it). Asynchronous: it returns at once and
+ * completes the exchange when the strategy has decided.
+ */
+public class EnsembleProcessor extends AsyncProcessorSupport {
+
+    private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
+    private final ProducerTemplate template;
+    private final ScheduledExecutorService timers;
+
+    public EnsembleProcessor(ProducerTemplate template, ScheduledExecutorService timers,
+                             Iterable<EnsembleStrategy> available) {
+        this.template = template;
+        this.timers = timers;
+        available.forEach(s -> strategies.put(s.kind(), s));
+    }
+
+    public static Outcome outcome(Exchange exchange) {
+        return exchange.getProperty(FanOut.OUTCOME, Outcome.class);
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        EnsembleStrategy strategy = strategies.get(plan.strategy());
+        if (strategy == null) {
+            exchange.setException(new dev.llmpool.api.ApiException(400, "unsupported_strategy",
+                    "strategy " + plan.strategy() + " is not available", "strategy"));
+            callback.done(true);
+            return true;
+        }
+        new FanOut(plan, strategy, exchange, callback, template, timers).start();
+        return false;
+    }
+}

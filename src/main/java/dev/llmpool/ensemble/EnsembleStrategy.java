@@ -1,0 +1,95 @@
+package dev.llmpool.ensemble;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+
+import dev.llmpool.api.ApiException;
+import dev.llmpool.providers.ProviderCall;
+import dev.llmpool.providers.ProviderReply;
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * The base of every strategy: a Camel {@link AggregationStrategy} whose aggregate is a {@link Tally} of
+ * provider attempts. Because it is a plain AggregationStrategy it can sit behind a Multicast; because it
+ * answers {@link #preComplete} it can also tell {@link FanOut} when the outcome is decided and the request
+ * may complete before the slow providers do (Multicast in 4.17 never asks).
+ */
+public abstract class EnsembleStrategy implements AggregationStrategy {
+
+    public static final String TALLY = "llmpool.tally";
+
+    /** The strategy this class implements. */
+    public abstract Strategy kind();
+
+    /** Given the attempts so far, can further answers no longer change the outcome? */
+    public abstract boolean isDecided(Tally tally);
+
+    /**
+     * The final answer from the attempts gathered. Throws {@link ApiException} when there is none
+     * (503 all failed, 504 deadline, 422 no consensus).
+     */
+    public abstract Outcome decide(Tally tally, boolean deadlineReached);
+
+    /** How many providers to call at once; the rest are fired as failures or hedges require. */
+    public int initialFanOut(Plan plan) {
+        return plan.providers().size();
+    }
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        Exchange result = oldExchange != null ? oldExchange : newExchange;
+        Tally tally = result.getProperty(TALLY, Tally.class);
+        if (tally == null) {
+            tally = new Tally(newExchange.getProperty(TaskResolver.PLAN, Plan.class));
+            result.setProperty(TALLY, tally);
+        }
+        tally.add(attemptOf(newExchange));
+        return result;
+    }
+
+    @Override
+    public boolean canPreComplete() {
+        return true;
+    }
+
+    /** Camel's meaning: the group so far is complete, so {@code newExchange} need not be waited for. */
+    @Override
+    public boolean preComplete(Exchange oldExchange, Exchange newExchange) {
+        Tally tally = oldExchange == null ? null : oldExchange.getProperty(TALLY, Tally.class);
+        return tally != null && isDecided(tally);
+    }
+
+    static Attempt attemptOf(Exchange branch) {
+        ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        String model = call.provider().model();
+        Exception e = branch.getException();
+        if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
+            return new Attempt(call.provider().name(), model, reply, null);
+        }
+        return new Attempt(call.provider().name(), model, null, FailureReasons.describe(e));
+    }
+
+    /** The error when no answer can be given: 504 if the clock ran out first, else 503 with each provider's reason. */
+    protected static ApiException noAnswer(Tally tally, boolean deadlineReached) {
+        Map<String, Object> details = Map.of("providers", tally.failures());
+        if (deadlineReached) {
+            return new ApiException(504, "deadline_exceeded", "no answer within the deadline of "
+                    + (tally.plan().deadlineNanos() - tally.plan().startedNanos()) / 1_000_000 + " ms", null, details);
+        }
+        return new ApiException(503, "no_provider_available", "no provider could answer", null, details);
+    }
+
+    protected static Outcome single(Strategy kind, ProviderReply winner, List<Attempt> used) {
+        long prompt = 0;
+        long completion = 0;
+        for (Attempt a : used) {
+            prompt += a.reply().promptTokens();
+            completion += a.reply().completionTokens();
+        }
+        return new Outcome(winner, kind, List.of(), false, null, null, null, prompt, completion);
+    }
+}

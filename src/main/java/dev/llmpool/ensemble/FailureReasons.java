@@ -1,0 +1,49 @@
+package dev.llmpool.ensemble;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+
+import dev.llmpool.providers.DeadlineExceededException;
+import dev.llmpool.providers.ProviderException;
+
+/** Short, stable words for why a provider gave no answer: what the 503 body and the logs say. */
+public final class FailureReasons {
+
+    private FailureReasons() {
+    }
+
+    public static String describe(Throwable e) {
+        if (e == null) {
+            return "no answer";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ProviderException || t instanceof DeadlineExceededException) {
+                return t.getMessage();
+            }
+            if (t instanceof CallNotPermittedException) {
+                return "circuit breaker open";
+            }
+            if (t instanceof BulkheadFullException) {
+                return "at max-concurrency";
+            }
+            if (t instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+                return "timed out";
+            }
+            if (t instanceof java.util.concurrent.RejectedExecutionException) {
+                return "pool overloaded";
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.llmpool.ensemble;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.llmpool.routing.Plan;
+
+/**
+ * The attempts gathered so far for one request, in arrival order. Only touched under the fan-out's lock, or
+ * by the single thread that aggregates a Multicast.
+ */
+public final class Tally {
+
+    private final Plan plan;
+    private final List<Attempt> attempts = new ArrayList<>();
+
+    public Tally(Plan plan) {
+        this.plan = plan;
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    public void add(Attempt a) {
+        attempts.add(a);
+    }
+
+    public List<Attempt> attempts() {
+        return attempts;
+    }
+
+    public List<Attempt> successes() {
+        return attempts.stream().filter(Attempt::succeeded).toList();
+    }
+
+    /** Providers that have not answered yet (still running or never fired). */
+    public int outstanding() {
+        return plan.providers().size() - attempts.size();
+    }
+
+    /** provider name → reason, for the 503 body; includes providers left out before the call. */
+    public Map<String, String> failures() {
+        Map<String, String> m = new LinkedHashMap<>(plan.skipped());
+        for (Attempt a : attempts) {
+            if (!a.succeeded()) {
+                m.put(a.provider(), a.failure());
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.llmpool.providers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.llmpool.config.ProviderConfig;
+
+/** Ollama's native API: {@code POST /api/chat} without streaming, {@code GET /api/tags}. */
+public final class OllamaDialect implements Dialect {
+
+    static final OllamaDialect INSTANCE = new OllamaDialect();
+
+    @Override
+    public String chatPath() {
+        return "/api/chat";
+    }
+
+    @Override
+    public String modelsPath() {
+        return "/api/tags";
+    }
+
+    @Override
+    public ObjectNode chatRequest(ObjectMapper mapper, ProviderCall call) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("model", call.provider().model());
+        body.putArray("messages").addObject().put("role", "user").put("content", call.prompt());
+        body.put("stream", false); // absent means streaming in Ollama's API
+        ObjectNode options = body.putObject("options");
+        options.put("num_predict", call.maxTokens());
+        if (call.temperature() != null) {
+            options.put("temperature", call.temperature());
+        }
+        if (call.format() != null) {
+            body.set("format", call.format());
+        }
+        return body;
+    }
+
+    @Override
+    public ProviderReply reply(JsonNode body, ProviderConfig provider, long latencyMs) {
+        JsonNode content = body.path("message").path("content");
+        if (!content.isTextual() || !body.path("done").asBoolean(false)) {
+            throw new ProviderException(0, "answer has no message.content or is not done");
+        }
+        String model = body.path("model").asText(provider.model());
+        return new ProviderReply(provider.name(), model, content.asText(),
+                Dialect.longOr(body, "prompt_eval_count"), Dialect.longOr(body, "eval_count"), latencyMs);
+    }
+
+    @Override
+    public String errorMessage(JsonNode body) {
+        JsonNode e = body.get("error");
+        return e != null && e.isTextual() ? e.asText() : null;
+    }
+
+    @Override
+    public boolean listsModel(JsonNode body, String model) {
+        String wanted = Dialect.normaliseModel(model);
+        for (JsonNode m : body.path("models")) {
+            String name = m.path("name").asText(m.path("model").asText(""));
+            if (!name.isEmpty() && Dialect.normaliseModel(name).equals(wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.llmpool.routing;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.ensemble.Strategy;
+
+/**
+ * What the ensemble is to do for one request: which providers in which order, under which strategy, with
+ * which rendered prompt and options, until when. Made once by {@link TaskResolver}; read-only after.
+ *
+ * @param deadlineNanos absolute {@link System#nanoTime()} after which the request answers 504
+ * @param skipped       providers of the task left out before the call (health DOWN), with the reason
+ */
+public record Plan(
+        String requestId,
+        String task,
+        Strategy strategy,
+        List<ProviderConfig> providers,
+        ProviderConfig judge,
+        String judgePrompt,
+        String prompt,
+        String userPrompt,
+        int maxTokens,
+        Double temperature,
+        JsonNode format,
+        long hedgeAfterMs,
+        double consensusThreshold,
+        long startedNanos,
+        long deadlineNanos,
+        java.util.Map<String, String> skipped) {
+
+    public long remainingMillis() {
+        return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    }
+
+    public boolean wantsJson() {
+        return format != null;
+    }
+}
