@@ -30,12 +30,21 @@ import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.ensemble.EnsembleProcessor;
+import dev.llmpool.ensemble.ConsensusStrategy;
 import dev.llmpool.ensemble.FirstCompletedStrategy;
+import dev.llmpool.ensemble.JudgeCall;
+import dev.llmpool.ensemble.JudgeCandidates;
+import dev.llmpool.ensemble.JudgeStrategy;
+import dev.llmpool.ensemble.JudgeVerdict;
+import dev.llmpool.ensemble.ProviderStats;
+import dev.llmpool.ensemble.VotingStrategy;
+import dev.llmpool.ensemble.WeightedStrategy;
 import dev.llmpool.health.HealthChecker;
 import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.health.HealthReporter;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
+import dev.llmpool.providers.ProviderCallPreparer;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
 
@@ -87,7 +96,15 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("requestContext", new RequestContextProcessor(config));
         r.bind("requestParser", new RequestParser(mapper));
         r.bind("taskResolver", new TaskResolver(health));
-        r.bind("ensemble", new EnsembleProcessor(calls, timers, List.of(new FirstCompletedStrategy())));
+        ProviderStats stats = new ProviderStats();
+        r.bind("ensemble", new EnsembleProcessor(calls, timers, stats, List.of(new FirstCompletedStrategy(),
+                new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy())));
+        r.bind("judgeCandidates", new JudgeCandidates());
+        r.bind("judgeStrategy", new JudgeStrategy());
+        r.bind("candidateCalls", backendCallPool());
+        r.bind("judgeCall", new JudgeCall());
+        r.bind("judgeVerdict", new JudgeVerdict(mapper));
+        r.bind("providerCall", new ProviderCallPreparer());
         r.bind("responseWriter", new ResponseWriter(mapper));
         r.bind("errorResponder", new ErrorResponder(mapper));
         r.bind("backendRequest", new BackendRequestEncoder(mapper));
@@ -116,6 +133,8 @@ public class PoolBeans implements CamelConfiguration {
                 .setMaxConnPerRoute(maxConnections)
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.ofMilliseconds(connectTimeoutMs))
+                        // a backend that restarted leaves dead keep-alive connections: check idle ones before reuse
+                        .setValidateAfterInactivity(org.apache.hc.core5.util.TimeValue.ofMilliseconds(250))
                         .build())
                 .build());
     }

@@ -22,11 +22,13 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
     private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
     private final ProducerTemplate template;
     private final ScheduledExecutorService timers;
+    private final ProviderStats stats;
 
-    public EnsembleProcessor(ProducerTemplate template, ScheduledExecutorService timers,
+    public EnsembleProcessor(ProducerTemplate template, ScheduledExecutorService timers, ProviderStats stats,
                              Iterable<EnsembleStrategy> available) {
         this.template = template;
         this.timers = timers;
+        this.stats = stats;
         available.forEach(s -> strategies.put(s.kind(), s));
     }
 
@@ -44,7 +46,7 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        new FanOut(plan, strategy, exchange, callback, template, timers).start();
+        new FanOut(plan, strategy, exchange, callback, template, timers, stats).start();
         return false;
     }
 }

@@ -41,13 +41,16 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
 
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        Attempt attempt = attemptOf(newExchange);
         Exchange result = oldExchange != null ? oldExchange : newExchange;
         Tally tally = result.getProperty(TALLY, Tally.class);
         if (tally == null) {
             tally = new Tally(newExchange.getProperty(TaskResolver.PLAN, Plan.class));
             result.setProperty(TALLY, tally);
         }
-        tally.add(attemptOf(newExchange));
+        tally.add(attempt);
+        // A failed branch is a recorded attempt, not a failure of the whole ensemble (Multicast would rethrow it).
+        result.setException(null);
         return result;
     }
 
@@ -65,12 +68,14 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
 
     static Attempt attemptOf(Exchange branch) {
         ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
-        String model = call.provider().model();
+        String provider = call != null ? call.provider().name()
+                : branch.getProperty(dev.llmpool.providers.ProviderCallPreparer.PROVIDER, "unknown", String.class);
+        String model = call != null ? call.provider().model() : null;
         Exception e = branch.getException();
         if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
-            return new Attempt(call.provider().name(), model, reply, null);
+            return new Attempt(provider, model, reply, null);
         }
-        return new Attempt(call.provider().name(), model, null, FailureReasons.describe(e));
+        return new Attempt(provider, model, null, FailureReasons.describe(e));
     }
 
     /** The error when no answer can be given: 504 if the clock ran out first, else 503 with each provider's reason. */

@@ -30,6 +30,7 @@ final class FanOut {
 
     private static final Logger LOG = LoggerFactory.getLogger(FanOut.class);
     static final String OUTCOME = "llmpool.outcome";
+    private static final String FIRED_NANOS = "llmpool.firedNanos";
 
     private final Plan plan;
     private final EnsembleStrategy strategy;
@@ -37,6 +38,7 @@ final class FanOut {
     private final AsyncCallback callback;
     private final ProducerTemplate template;
     private final ScheduledExecutorService timers;
+    private final ProviderStats stats;
 
     private final List<String> queried = new ArrayList<>();
     private Exchange aggregate;
@@ -48,7 +50,8 @@ final class FanOut {
     private ScheduledFuture<?> hedgeTimer;
 
     FanOut(Plan plan, EnsembleStrategy strategy, Exchange exchange, AsyncCallback callback,
-           ProducerTemplate template, ScheduledExecutorService timers) {
+           ProducerTemplate template, ScheduledExecutorService timers, ProviderStats stats) {
+        this.stats = stats;
         this.plan = plan;
         this.strategy = strategy;
         this.exchange = exchange;
@@ -78,6 +81,7 @@ final class FanOut {
         queried.add(p.model());
         Exchange branch = new DefaultExchange(exchange.getContext());
         branch.setProperty(TaskResolver.PLAN, plan);
+        branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos()));
         try {
@@ -112,6 +116,7 @@ final class FanOut {
         if (error != null && branch.getException() == null) {
             branch.setException(error instanceof Exception e ? e : new RuntimeException(error));
         }
+        recordStats(branch);
         boolean finishNow;
         synchronized (this) {
             if (done) {
@@ -139,6 +144,16 @@ final class FanOut {
         if (finishNow) {
             finish(false);
         }
+    }
+
+    /** Every reply counts for WEIGHTED's live factor, also those that arrive after the outcome was decided. */
+    private void recordStats(Exchange branch) {
+        ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        if (branch.getException() instanceof dev.llmpool.providers.DeadlineExceededException) {
+            return;
+        }
+        long ms = (System.nanoTime() - branch.getProperty(FIRED_NANOS, Long.class)) / 1_000_000;
+        stats.record(call.provider().name(), branch.getException() == null, ms);
     }
 
     private Attempt lastAttempt() {

@@ -36,6 +36,16 @@ public final class Tally {
         return attempts.stream().filter(Attempt::succeeded).toList();
     }
 
+    /** The configured weight of a provider of this plan (the judge included), 0 if unknown. */
+    public double weightOf(String provider) {
+        for (var p : plan.providers()) {
+            if (p.name().equals(provider)) {
+                return p.weight();
+            }
+        }
+        return 0;
+    }
+
     /** Providers that have not answered yet (still running or never fired). */
     public int outstanding() {
         return plan.providers().size() - attempts.size();

@@ -15,6 +15,7 @@ import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.config.TaskConfig;
+import dev.llmpool.ensemble.Strategy;
 import dev.llmpool.health.HealthRegistry;
 
 /**
@@ -25,6 +26,8 @@ import dev.llmpool.health.HealthRegistry;
 public class TaskResolver implements Processor {
 
     public static final String PLAN = "llmpool.plan";
+    /** The strategy's name, for the route's choice. */
+    public static final String STRATEGY_NAME = "llmpool.strategyName";
 
     private final HealthRegistry health;
 
@@ -55,10 +58,12 @@ public class TaskResolver implements Processor {
                     "no provider of task '" + task.name() + "' is available", null, Map.of("providers", skipped));
         }
         ProviderConfig judge = task.judge() == null ? null : config.provider(task.judge());
+        Strategy strategy = req.strategy() != null ? req.strategy() : task.strategy();
+        exchange.setProperty(STRATEGY_NAME, strategy.name());
         exchange.setProperty(PLAN, new Plan(
                 exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
                 task.name(),
-                req.strategy() != null ? req.strategy() : task.strategy(),
+                strategy,
                 List.copyOf(usable),
                 judge,
                 config.judgePrompt(),

@@ -1,0 +1,43 @@
+package dev.llmpool.ensemble;
+
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+import dev.llmpool.providers.ProviderCall;
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.PromptTemplate;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * After gathering: with two or more candidates, prepares the judge's call ({@code prompts/judge.md} with the
+ * request and the numbered candidates, JSON output); with fewer there is nothing to judge.
+ */
+public class JudgeCall implements Processor {
+
+    /** Set only when the judge is to be called: the judge provider's name. */
+    public static final String JUDGE_PROVIDER = "llmpool.judgeProvider";
+
+    @Override
+    public void process(Exchange exchange) {
+        exchange.removeProperty(JUDGE_PROVIDER);
+        exchange.removeProperty(ProviderCall.PROPERTY);
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
+        List<Attempt> candidates = tally == null ? List.of() : JudgeStrategy.candidates(tally);
+        if (candidates.size() < 2 || plan.judge() == null) {
+            return;
+        }
+        StringBuilder numbered = new StringBuilder();
+        for (int i = 0; i < candidates.size(); i++) {
+            numbered.append("[").append(i + 1).append("]\n").append(candidates.get(i).reply().content().strip())
+                    .append("\n\n");
+        }
+        String prompt = PromptTemplate.render(plan.judgePrompt(), plan.userPrompt())
+                .replace("{{candidates}}", numbered.toString().strip());
+        exchange.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), plan.judge(), prompt, 200, 0.0,
+                com.fasterxml.jackson.databind.node.TextNode.valueOf("json"), plan.deadlineNanos()));
+        exchange.setProperty(JUDGE_PROVIDER, plan.judge().name());
+    }
+}

@@ -1,0 +1,31 @@
+package dev.llmpool.ensemble;
+
+import java.util.stream.Collectors;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.ProviderRoutes;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * Before gathering JUDGE's candidates: names the provider routes to multicast to, and gives the candidates
+ * {@value #CANDIDATE_SHARE} of the remaining budget so the judge has time left to read them.
+ */
+public class JudgeCandidates implements Processor {
+
+    public static final String ENDPOINTS = "llmpool.candidateEndpoints";
+    public static final String BRANCH_DEADLINE = dev.llmpool.providers.ProviderCallPreparer.BRANCH_DEADLINE;
+    static final double CANDIDATE_SHARE = 0.6;
+
+    @Override
+    public void process(Exchange exchange) {
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        long now = System.nanoTime();
+        long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
+        exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);
+        exchange.setProperty(ENDPOINTS, plan.providers().stream()
+                .map(p -> ProviderRoutes.endpointOf(p.name())).collect(Collectors.joining(",")));
+    }
+}

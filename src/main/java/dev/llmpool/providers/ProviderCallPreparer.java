@@ -1,0 +1,39 @@
+package dev.llmpool.providers;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * First step of a provider route: when the sender (a Multicast branch) brought only the plan, derives this
+ * provider's call from it; a sender that prepared its own call (the fan-out, the judge) keeps it.
+ */
+public class ProviderCallPreparer implements Processor {
+
+    public static final String PROVIDER = "llmpool.provider";
+    /** Optional absolute nanoTime deadline for this branch, earlier than the request's. */
+    public static final String BRANCH_DEADLINE = "llmpool.branchDeadline";
+
+    @Override
+    public void process(Exchange exchange) {
+        String name = exchange.getProperty(PROVIDER, String.class);
+        ProviderCall existing = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        ProviderCall call = existing != null && existing.provider().name().equals(name) ? existing : fromPlan(exchange, name);
+        exchange.setProperty(ProviderCall.PROPERTY, call);
+        // Checked before the circuit breaker: a spent budget is the caller's, not a backend failure to count.
+        if (call.remainingMillis() <= 0) {
+            throw new DeadlineExceededException("deadline passed before calling " + name);
+        }
+    }
+
+    private static ProviderCall fromPlan(Exchange exchange, String name) {
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        var provider = plan.providers().stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("provider " + name + " is not in the plan"));
+        Long branchDeadline = exchange.getProperty(BRANCH_DEADLINE, Long.class);
+        return new ProviderCall(plan.requestId(), provider, plan.prompt(), plan.maxTokens(), plan.temperature(),
+                plan.format(), branchDeadline != null ? branchDeadline : plan.deadlineNanos());
+    }
+}
