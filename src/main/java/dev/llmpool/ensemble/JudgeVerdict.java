@@ -34,7 +34,9 @@ public class JudgeVerdict implements Processor {
         if (tally == null) {
             tally = new Tally(plan);
         }
-        boolean deadlinePassed = System.nanoTime() >= plan.deadlineNanos();
+        // The candidates' window (a share of the budget) counts as the deadline for them: 504, not 503.
+        Long window = exchange.getProperty(JudgeCandidates.BRANCH_DEADLINE, Long.class);
+        boolean deadlinePassed = System.nanoTime() >= (window != null ? window : plan.deadlineNanos());
         Outcome fallback = strategy.decide(tally, deadlinePassed); // throws 503/504 when there is no candidate
         List<Attempt> candidates = JudgeStrategy.candidates(tally);
         String judgeProvider = exchange.getProperty(JudgeCall.JUDGE_PROVIDER, String.class);
