@@ -10,6 +10,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -42,6 +44,8 @@ import dev.llmpool.ensemble.WeightedStrategy;
 import dev.llmpool.health.HealthChecker;
 import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.health.HealthReporter;
+import dev.llmpool.metrics.MetricsScrape;
+import dev.llmpool.metrics.RequestMetrics;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
 import dev.llmpool.providers.ProviderCallPreparer;
@@ -71,6 +75,13 @@ public class PoolBeans implements CamelConfiguration {
     private long healthTimeoutMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    /** Named so camel-micrometer-prometheus uses it for Camel's own meters too. */
+    @BindToRegistry("metricsRegistry")
+    public PrometheusMeterRegistry metricsRegistry() {
+        return metrics;
+    }
 
     /** Request handling blocks a Vert.x worker thread (platform-http in 4.17); the default 20 is far too few. */
     @BindToRegistry
@@ -96,7 +107,7 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("requestContext", new RequestContextProcessor(config));
         r.bind("requestParser", new RequestParser(mapper));
         r.bind("taskResolver", new TaskResolver(health));
-        ProviderStats stats = new ProviderStats();
+        ProviderStats stats = new ProviderStats(metrics);
         r.bind("ensemble", new EnsembleProcessor(calls, timers, stats, List.of(new FirstCompletedStrategy(),
                 new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy())));
         r.bind("judgeCandidates", new JudgeCandidates());
@@ -111,6 +122,8 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
         r.bind("healthChecker", new HealthChecker(config, health, calls, mapper, healthTimeoutMs));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
+        r.bind("requestMetrics", new RequestMetrics(metrics));
+        r.bind("metricsScrape", new MetricsScrape(metrics));
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {

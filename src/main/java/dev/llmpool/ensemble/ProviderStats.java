@@ -2,6 +2,10 @@ package dev.llmpool.ensemble;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * Live performance per provider for WEIGHTED: exponentially weighted success rate and latency over recent
@@ -17,8 +21,17 @@ public class ProviderStats {
     }
 
     private final Map<String, Stats> byProvider = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
+    public ProviderStats(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Also counted as {@code llmpool_provider_calls_seconds{provider,outcome}}. */
     public void record(String provider, boolean success, long latencyMs) {
+        Timer.builder("llmpool.provider.calls").description("Backend calls by provider and outcome")
+                .tag("provider", provider).tag("outcome", success ? "success" : "failure")
+                .register(registry).record(latencyMs, TimeUnit.MILLISECONDS);
         byProvider.merge(provider, new Stats(success ? 1 : 0, latencyMs), (old, now) -> new Stats(
                 old.successRate + ALPHA * (now.successRate - old.successRate),
                 success ? old.latencyMs + ALPHA * (now.latencyMs - old.latencyMs) : old.latencyMs));

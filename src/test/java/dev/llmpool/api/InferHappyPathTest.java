@@ -95,4 +95,17 @@ class InferHappyPathTest extends PoolTestSupport {
         assertTrue(A.lastRequest("phi3:mini").path("options").path("temperature").isMissingNode(),
                 "no temperature unless asked: the model's default applies");
     }
+
+    @Test
+    void metricsCountRequestsByTaskStrategyAndStatus() {
+        infer("{\"task\":\"expand_queries\",\"prompt\":\"x\"}");
+        infer("{\"task\":\"nope\",\"prompt\":\"x\"}");
+        HttpResponse<String> m = get("/metrics");
+        assertEquals(200, m.statusCode());
+        assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        String text = m.body();
+        assertTrue(text.contains("llmpool_requests_seconds_count{status=\"200\",strategy=\"FASTEST\",task=\"expand_queries\"} 1"), text);
+        assertTrue(text.contains("llmpool_requests_seconds_count{status=\"404\",strategy=\"none\",task=\"invalid\"} 1"), text);
+        assertTrue(text.contains("llmpool_provider_calls_seconds_count{outcome=\"success\",provider=\"phi3\"} 1"), text);
+    }
 }
