@@ -174,8 +174,11 @@ final class FanOut {
             }
             tally = aggregate == null ? new Tally(plan) : aggregate.getProperty(EnsembleStrategy.TALLY, Tally.class);
         }
+        // Backend timeouts are derived from the deadline and may beat the deadline timer by a hair: when the
+        // deadline has passed as we give up, the answer is a 504 whatever woke us.
+        boolean late = deadlineReached || System.nanoTime() >= plan.deadlineNanos();
         try {
-            Outcome outcome = strategy.decide(tally, deadlineReached);
+            Outcome outcome = strategy.decide(tally, late);
             exchange.setProperty(OUTCOME, outcome.withQueried(List.copyOf(queried), hedged));
         } catch (RuntimeException e) {
             exchange.setException(e);
