@@ -55,16 +55,10 @@ public class ResponseWriter implements Processor {
         return started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
     }
 
-    /** Replaces every header: platform-http echoes message headers back, and the caller's must not leak. */
+    /** A JSON reply carrying the request id. */
     static void write(Exchange exchange, int status, String requestId, String json, Map<String, String> extra) {
-        var msg = exchange.getMessage();
-        msg.removeHeaders("*");
-        msg.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        msg.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        if (requestId != null) {
-            msg.setHeader(Headers.REQUEST_ID, requestId);
-        }
-        extra.forEach(msg::setHeader);
-        msg.setBody(json);
+        Map<String, String> headers = new java.util.HashMap<>(extra);
+        headers.put(Headers.REQUEST_ID, requestId);
+        HttpReply.set(exchange, status, "application/json", json, headers);
     }
 }

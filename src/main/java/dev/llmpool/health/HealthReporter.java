@@ -9,6 +9,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 
+import dev.llmpool.api.HttpReply;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.ProviderConfig;
@@ -62,11 +63,8 @@ public class HealthReporter implements Processor {
         }
         body.put("status", status);
         body.set("providers", list);
-        var msg = exchange.getMessage();
-        msg.removeHeaders("*");
-        msg.setHeader(Exchange.HTTP_RESPONSE_CODE, "DOWN".equals(status) ? 503 : 200);
-        msg.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        msg.setBody(mapper.writeValueAsString(body));
+        HttpReply.set(exchange, "DOWN".equals(status) ? 503 : 200, "application/json", mapper.writeValueAsString(body),
+                java.util.Map.of());
     }
 
     private static boolean isUsable(ProviderHealth h, String circuit) {

@@ -4,6 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.HttpReply;
+
 /** {@code GET /metrics}: the Prometheus text exposition of every meter (Camel's and the pool's). */
 public class MetricsScrape implements Processor {
 
@@ -15,10 +17,6 @@ public class MetricsScrape implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        var msg = exchange.getMessage();
-        msg.removeHeaders("*");
-        msg.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        msg.setHeader(Exchange.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        msg.setBody(registry.scrape());
+        HttpReply.set(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape(), java.util.Map.of());
     }
 }

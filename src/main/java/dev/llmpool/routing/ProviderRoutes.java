@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,11 +52,6 @@ public class ProviderRoutes {
                 throw new IllegalStateException("cannot build the route of provider '" + p.name() + "': " + e.getMessage(), e);
             }
         }
-    }
-
-    public boolean has(String provider) {
-        Route r = camel.getRoute("provider-" + provider);
-        return r != null;
     }
 
     private static Map<String, Object> parameters(ProviderConfig p) {
