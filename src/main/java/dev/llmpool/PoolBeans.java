@@ -1,6 +1,7 @@
 package dev.llmpool;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Executors;
@@ -10,6 +11,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -26,8 +30,16 @@ import org.apache.hc.core5.util.Timeout;
 
 import dev.llmpool.api.ErrorResponder;
 import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.ReplayWriter;
 import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
+import dev.llmpool.cache.CacheKeys;
+import dev.llmpool.cache.CacheMetrics;
+import dev.llmpool.cache.IdempotencyGuard;
+import dev.llmpool.cache.LocalStore;
+import dev.llmpool.cache.RedisStore;
+import dev.llmpool.cache.ResponseCache;
+import dev.llmpool.cache.Store;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.ConsensusStrategy;
@@ -69,6 +81,25 @@ public class PoolBeans implements CamelConfiguration {
     private int maxConnections;
     @PropertyInject(value = "pool.health.timeout-ms", defaultValue = "1000")
     private long healthTimeoutMs;
+    // Response cache and idempotency keys (restart to change)
+    @PropertyInject(value = "pool.cache.backend", defaultValue = "caffeine")
+    private String cacheBackend;
+    @PropertyInject(value = "pool.cache.ttl-seconds", defaultValue = "900")
+    private long cacheTtlSeconds;
+    @PropertyInject(value = "pool.cache.max-entries", defaultValue = "10000")
+    private long cacheMaxEntries;
+    @PropertyInject(value = "pool.idempotency.ttl-seconds", defaultValue = "86400")
+    private long idempotencyTtlSeconds;
+    @PropertyInject(value = "pool.idempotency.wait-ms", defaultValue = "30000")
+    private long idempotencyWaitMs;
+    @PropertyInject(value = "pool.idempotency.max-entries", defaultValue = "10000")
+    private long idempotencyMaxEntries;
+    @PropertyInject(value = "pool.redis.url", defaultValue = "redis://localhost:6379")
+    private String redisUrl;
+    @PropertyInject(value = "pool.redis.timeout-ms", defaultValue = "250")
+    private int redisTimeoutMs;
+    @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
+    private long redisRetryMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -112,6 +143,35 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("healthChecker", new HealthChecker(config, health, calls, mapper, healthTimeoutMs));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
 
+        // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
+        // Both keep their entries in a Store: this process's memory (Caffeine), or Redis shared by every instance
+        // (pool.cache.backend=redis). Tests may bind a Ticker named "cacheTicker" to move the local clock forward.
+        CacheMetrics cacheMetrics = new CacheMetrics(meterRegistry(r));
+        Store responses;
+        Store idempotencyKeys;
+        switch (cacheBackend.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "caffeine" -> {
+                Ticker ticker = r.lookupByNameAndType("cacheTicker", Ticker.class);
+                responses = new LocalStore(cacheMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
+                idempotencyKeys = new LocalStore(idempotencyMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
+            }
+            case "redis" -> {
+                RedisStore redis = new RedisStore(redisUrl, redisTimeoutMs, redisRetryMs, cacheMetrics);
+                camel.addService(redis);  // closed with the context
+                responses = redis;
+                idempotencyKeys = redis;
+            }
+            default -> throw new IllegalArgumentException("pool.cache.backend must be caffeine or redis, got '"
+                    + cacheBackend + "'");
+        }
+        CacheKeys cacheKeys = new CacheKeys();
+        r.bind("responseCache", new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(cacheTtlSeconds)));
+        r.bind("idempotencyGuard", new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, timers));
+        r.bind("replayWriter", new ReplayWriter());
+        // --- end of issue 5 --------------------------------------------------------------------------------------
+
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override
@@ -123,6 +183,16 @@ public class PoolBeans implements CamelConfiguration {
                 providerRoutes.apply(config.current());
             }
         });
+    }
+
+    /** The registry's MeterRegistry, or a SimpleMeterRegistry bound as "metricsRegistry" (camel-micrometer's name). */
+    private static MeterRegistry meterRegistry(Registry r) {
+        MeterRegistry meters = r.findSingleByType(MeterRegistry.class);
+        if (meters == null) {
+            meters = new SimpleMeterRegistry();
+            r.bind("metricsRegistry", meters);
+        }
+        return meters;
     }
 
     /** One connection pool for all backend endpoints (camel-http otherwise makes one per endpoint URI). */

@@ -1,0 +1,26 @@
+package dev.llmpool.api;
+
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a request repeated with the same Idempotency-Key and body: the first response, byte for byte (its
+ * request_id included), marked with the header {@code Idempotent-Replayed: true}.
+ */
+public class ReplayWriter implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayWriter.class);
+
+    @Override
+    public void process(Exchange exchange) {
+        String original = exchange.getProperty(Headers.REPLAY_REQUEST_ID, String.class);
+        LOG.info("event=idempotent_replay request_id={} original_request_id={}",
+                exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class), original);
+        ResponseWriter.write(exchange, 200, original, exchange.getProperty(Headers.REPLAY, String.class),
+                Map.of("Idempotent-Replayed", "true"));
+    }
+}
