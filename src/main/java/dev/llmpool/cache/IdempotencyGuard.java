@@ -146,11 +146,12 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
     /** Completes with null once this request owns the key, or with the done entry to replay; 409 otherwise. */
     private CompletableFuture<Entry> claim(String key, Entry pending, Duration claimTtl) {
         CompletableFuture<Entry> result = new CompletableFuture<>();
-        attempt(key, pending, claimTtl, System.nanoTime() + waitMs * 1_000_000L, result);
+        attempt(key, pending, claimTtl, System.nanoTime() + waitMs * 1_000_000L, false, result);
         return result;
     }
 
-    private void attempt(String key, Entry pending, Duration claimTtl, long giveUpNanos, CompletableFuture<Entry> result) {
+    private void attempt(String key, Entry pending, Duration claimTtl, long giveUpNanos, boolean waiting,
+                         CompletableFuture<Entry> result) {
         try {
             for (int tries = 0; tries < 3; tries++) {
                 String stored = store.get("idem:" + key);
@@ -177,7 +178,11 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
                 result.completeExceptionally(inProgress(key));
                 return;
             }
-            timers.schedule(() -> attempt(key, pending, claimTtl, giveUpNanos, result), POLL_MS, TimeUnit.MILLISECONDS);
+            if (!waiting) {
+                metrics.idempotency("waited");
+            }
+            timers.schedule(() -> attempt(key, pending, claimTtl, giveUpNanos, true, result), POLL_MS,
+                    TimeUnit.MILLISECONDS);
         } catch (Store.Unavailable e) {
             result.complete(null);  // no shared store just now: go on; this instance's flights still guard the key
         } catch (JsonProcessingException | RuntimeException e) {
