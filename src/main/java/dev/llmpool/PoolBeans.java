@@ -3,6 +3,7 @@ package dev.llmpool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -146,10 +147,20 @@ public class PoolBeans implements CamelConfiguration {
         // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
         // Both keep their entries in a Store: this process's memory (Caffeine), or Redis shared by every instance
         // (pool.cache.backend=redis). Tests may bind a Ticker named "cacheTicker" to move the local clock forward.
-        CacheMetrics cacheMetrics = new CacheMetrics(meterRegistry(r));
+        if (cacheTtlSeconds <= 0 || idempotencyTtlSeconds <= 0) {
+            throw new IllegalArgumentException("pool.cache.ttl-seconds and pool.idempotency.ttl-seconds must be > 0");
+        }
+        // Counters go to the registry's MeterRegistry; without one, to a SimpleMeterRegistry bound under
+        // camel-micrometer's default name, so that a /metrics endpoint added later finds the same registry.
+        MeterRegistry meters = r.findSingleByType(MeterRegistry.class);
+        if (meters == null) {
+            meters = new SimpleMeterRegistry();
+            r.bind("metricsRegistry", meters);
+        }
+        CacheMetrics cacheMetrics = new CacheMetrics(meters);
         Store responses;
         Store idempotencyKeys;
-        switch (cacheBackend.trim().toLowerCase(java.util.Locale.ROOT)) {
+        switch (cacheBackend.trim().toLowerCase(Locale.ROOT)) {
             case "caffeine" -> {
                 Ticker ticker = r.lookupByNameAndType("cacheTicker", Ticker.class);
                 responses = new LocalStore(cacheMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
@@ -183,16 +194,6 @@ public class PoolBeans implements CamelConfiguration {
                 providerRoutes.apply(config.current());
             }
         });
-    }
-
-    /** The registry's MeterRegistry, or a SimpleMeterRegistry bound as "metricsRegistry" (camel-micrometer's name). */
-    private static MeterRegistry meterRegistry(Registry r) {
-        MeterRegistry meters = r.findSingleByType(MeterRegistry.class);
-        if (meters == null) {
-            meters = new SimpleMeterRegistry();
-            r.bind("metricsRegistry", meters);
-        }
-        return meters;
     }
 
     /** One connection pool for all backend endpoints (camel-http otherwise makes one per endpoint URI). */

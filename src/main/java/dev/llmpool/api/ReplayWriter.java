@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a request repeated with the same Idempotency-Key and body: the first response, byte for byte (its
- * request_id included), marked with the header {@code Idempotent-Replayed: true}.
+ * Answers a request repeated with the same Idempotency-Key and body: the first response's body, byte for byte
+ * (its request_id included), marked with the header {@code Idempotent-Replayed: true}. The {@code X-Request-Id}
+ * header echoes this request's id, as for any request.
  */
 public class ReplayWriter implements Processor {
 
@@ -17,10 +18,10 @@ public class ReplayWriter implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        String original = exchange.getProperty(Headers.REPLAY_REQUEST_ID, String.class);
-        LOG.info("event=idempotent_replay request_id={} original_request_id={}",
-                exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class), original);
-        ResponseWriter.write(exchange, 200, original, exchange.getProperty(Headers.REPLAY, String.class),
+        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        LOG.info("event=idempotent_replay request_id={} original_request_id={}", requestId,
+                exchange.getProperty(Headers.REPLAY_REQUEST_ID, String.class));
+        ResponseWriter.write(exchange, 200, requestId, exchange.getProperty(Headers.REPLAY, String.class),
                 Map.of("Idempotent-Replayed", "true"));
     }
 }
