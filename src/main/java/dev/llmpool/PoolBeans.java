@@ -178,8 +178,10 @@ public class PoolBeans implements CamelConfiguration {
         CacheKeys cacheKeys = new CacheKeys();
         r.bind("responseCache", new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
                 Duration.ofSeconds(cacheTtlSeconds)));
+        // A repeat waiting on another instance polls the store: on its own thread, not on the ensemble's timers.
+        ScheduledThreadPoolExecutor idempotencyPolls = new ScheduledThreadPoolExecutor(1, daemon("llmpool-idempotency"));
         r.bind("idempotencyGuard", new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
-                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, timers));
+                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls));
         r.bind("replayWriter", new ReplayWriter());
         // --- end of issue 5 --------------------------------------------------------------------------------------
 

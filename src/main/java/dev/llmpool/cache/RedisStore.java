@@ -38,13 +38,17 @@ public final class RedisStore extends ServiceSupport implements Store {
      * @param retryMs   how long Redis is left alone after a failure
      */
     public RedisStore(String url, int timeoutMs, long retryMs, CacheMetrics metrics) {
-        URI uri = URI.create(url);
+        URI uri = URI.create(url.trim());
+        if ((!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("pool.redis.url must look like redis://host:6379, got '"
+                    + uri.getScheme() + "://" + uri.getHost() + "...'");
+        }
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(128);  // requests run on up to pool.http.worker-threads threads; each holds one briefly
         pool.setMaxIdle(32);
         pool.setMaxWait(Duration.ofMillis(timeoutMs));
         this.redis = new JedisPooled(pool, uri, timeoutMs, timeoutMs);
-        this.where = uri.getHost() + ":" + uri.getPort();  // never the password
+        this.where = uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());  // never the password
         this.retryNanos = retryMs * 1_000_000L;
         this.metrics = metrics;
     }
