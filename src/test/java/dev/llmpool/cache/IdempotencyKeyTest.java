@@ -36,7 +36,7 @@ class IdempotencyKeyTest extends CacheTestSupport {
         assertEquals("retry-of-order-1", again.headers().firstValue("X-Request-Id").orElse(null),
                 "the header echoes this request's id; the body is the first response's");
         assertEquals(1, A.calls("phi3:mini"));
-        assertEquals(1, count("llmpool.idempotency.requests", "result", "replayed"));
+        assertEquals(1, count("llmpool.idempotency.events", "event", "replayed"));
     }
 
     @Test
@@ -48,7 +48,7 @@ class IdempotencyKeyTest extends CacheTestSupport {
             first = inferAsync(BODY, KEY, "order-2");
             assertTrue(eventually(Duration.ofSeconds(10), () -> A.inFlight("phi3:mini") == 1));
             repeat = inferAsync(BODY, KEY, "order-2");
-            assertTrue(eventually(Duration.ofSeconds(10), () -> count("llmpool.idempotency.requests", "result", "waited") == 1),
+            assertTrue(eventually(Duration.ofSeconds(10), () -> count("llmpool.idempotency.events", "event", "waited") == 1),
                     "the repeat waits for the first");
         } finally {
             release.countDown();

@@ -114,7 +114,7 @@ class RedisSharedStateTest extends CacheTestSupport {
             assertTrue(eventually(Duration.ofSeconds(10), () -> A.inFlight("phi3:mini") == 1));
             repeat = HTTP.sendAsync(request(secondPort, body, "Idempotency-Key", "order-10"),
                     HttpResponse.BodyHandlers.ofString());
-            assertTrue(eventually(Duration.ofSeconds(10), () -> secondCount("llmpool.idempotency.requests", "waited") == 1),
+            assertTrue(eventually(Duration.ofSeconds(10), () -> secondCount("llmpool.idempotency.events", "waited") == 1),
                     "the repeat waits on the other instance for the first");
             assertFalse(repeat.isDone());
         } finally {
@@ -162,9 +162,9 @@ class RedisSharedStateTest extends CacheTestSupport {
         }
     }
 
-    private double secondCount(String name, String result) {
+    private double secondCount(String name, String event) {
         Counter c = second.getCamelContext().getRegistry().findSingleByType(MeterRegistry.class)
-                .find(name).tag("result", result).counter();
+                .find(name).tag("event", event).counter();
         return c == null ? 0 : c.count();
     }
 
