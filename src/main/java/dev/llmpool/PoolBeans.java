@@ -97,6 +97,8 @@ public class PoolBeans implements CamelConfiguration {
     private long idempotencyMaxEntries;
     @PropertyInject(value = "pool.redis.url", defaultValue = "redis://localhost:6379")
     private String redisUrl;
+    @PropertyInject(value = "pool.redis.password", defaultValue = "")
+    private String redisPassword;
     @PropertyInject(value = "pool.redis.timeout-ms", defaultValue = "250")
     private int redisTimeoutMs;
     @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
@@ -167,7 +169,7 @@ public class PoolBeans implements CamelConfiguration {
                 idempotencyKeys = new LocalStore(idempotencyMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
             }
             case "redis" -> {
-                RedisStore redis = new RedisStore(redisUrl, redisTimeoutMs, redisRetryMs, cacheMetrics);
+                RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, cacheMetrics);
                 camel.addService(redis);  // closed with the context
                 responses = redis;
                 idempotencyKeys = redis;

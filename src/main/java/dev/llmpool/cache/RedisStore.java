@@ -10,9 +10,12 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * A {@link Store} in Redis, shared by every pool instance that names the same {@code pool.redis.url}. Keys get
@@ -33,22 +36,32 @@ public final class RedisStore extends ServiceSupport implements Store {
     private volatile long retryAtNanos;
 
     /**
-     * @param url       {@code redis://[user:password@]host:port[/db]}
+     * @param url       {@code redis://[user@]host:port[/db]} ({@code rediss://} for TLS)
+     * @param password  Redis AUTH password, or empty; kept out of the URL, which Camel logs at start-up
      * @param timeoutMs connect and read timeout of each operation: a request never waits longer on Redis
      * @param retryMs   how long Redis is left alone after a failure
      */
-    public RedisStore(String url, int timeoutMs, long retryMs, CacheMetrics metrics) {
+    public RedisStore(String url, String password, int timeoutMs, long retryMs, CacheMetrics metrics) {
         URI uri = URI.create(url.trim());
-        if ((!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) || uri.getHost() == null) {
-            throw new IllegalArgumentException("pool.redis.url must look like redis://host:6379, got '"
-                    + uri.getScheme() + "://" + uri.getHost() + "...'");
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("pool.redis.url must look like redis://host:6379, got scheme '"
+                    + uri.getScheme() + "' host '" + uri.getHost() + "'");
         }
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(128);  // requests run on up to pool.http.worker-threads threads; each holds one briefly
         pool.setMaxIdle(32);
         pool.setMaxWait(Duration.ofMillis(timeoutMs));
-        this.redis = new JedisPooled(pool, uri, timeoutMs, timeoutMs);
-        this.where = uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());  // never the password
+        String secret = password == null || password.isEmpty() ? JedisURIHelper.getPassword(uri) : password;
+        HostAndPort address = JedisURIHelper.getHostAndPort(uri);
+        this.redis = new JedisPooled(pool, address, DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(timeoutMs)
+                .socketTimeoutMillis(timeoutMs)
+                .user(JedisURIHelper.getUser(uri))
+                .password(secret)
+                .database(JedisURIHelper.getDBIndex(uri))
+                .ssl(JedisURIHelper.isRedisSSLScheme(uri))
+                .build());
+        this.where = address.toString();  // never the password
         this.retryNanos = retryMs * 1_000_000L;
         this.metrics = metrics;
     }
