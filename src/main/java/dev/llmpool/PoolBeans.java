@@ -1,7 +1,9 @@
 package dev.llmpool;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -10,6 +12,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
@@ -28,8 +31,16 @@ import org.apache.hc.core5.util.Timeout;
 
 import dev.llmpool.api.ErrorResponder;
 import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.ReplayWriter;
 import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
+import dev.llmpool.cache.CacheKeys;
+import dev.llmpool.cache.CacheMetrics;
+import dev.llmpool.cache.IdempotencyGuard;
+import dev.llmpool.cache.LocalStore;
+import dev.llmpool.cache.RedisStore;
+import dev.llmpool.cache.ResponseCache;
+import dev.llmpool.cache.Store;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.ConsensusStrategy;
@@ -73,6 +84,27 @@ public class PoolBeans implements CamelConfiguration {
     private int maxConnections;
     @PropertyInject(value = "pool.health.timeout-ms", defaultValue = "1000")
     private long healthTimeoutMs;
+    // Response cache and idempotency keys (restart to change)
+    @PropertyInject(value = "pool.cache.backend", defaultValue = "caffeine")
+    private String cacheBackend;
+    @PropertyInject(value = "pool.cache.ttl-seconds", defaultValue = "900")
+    private long cacheTtlSeconds;
+    @PropertyInject(value = "pool.cache.max-entries", defaultValue = "10000")
+    private long cacheMaxEntries;
+    @PropertyInject(value = "pool.idempotency.ttl-seconds", defaultValue = "86400")
+    private long idempotencyTtlSeconds;
+    @PropertyInject(value = "pool.idempotency.wait-ms", defaultValue = "30000")
+    private long idempotencyWaitMs;
+    @PropertyInject(value = "pool.idempotency.max-entries", defaultValue = "10000")
+    private long idempotencyMaxEntries;
+    @PropertyInject(value = "pool.redis.url", defaultValue = "redis://localhost:6379")
+    private String redisUrl;
+    @PropertyInject(value = "pool.redis.password", defaultValue = "")
+    private String redisPassword;
+    @PropertyInject(value = "pool.redis.timeout-ms", defaultValue = "250")
+    private int redisTimeoutMs;
+    @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
+    private long redisRetryMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -124,6 +156,40 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
         r.bind("requestMetrics", new RequestMetrics(metrics));
         r.bind("metricsScrape", new MetricsScrape(metrics));
+
+        // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
+        // Both keep their entries in a Store: this process's memory (Caffeine), or Redis shared by every instance
+        // (pool.cache.backend=redis). Tests may bind a Ticker named "cacheTicker" to move the local clock forward.
+        if (cacheTtlSeconds <= 0 || idempotencyTtlSeconds <= 0) {
+            throw new IllegalArgumentException("pool.cache.ttl-seconds and pool.idempotency.ttl-seconds must be > 0");
+        }
+        CacheMetrics cacheMetrics = new CacheMetrics(metrics);
+        Store responses;
+        Store idempotencyKeys;
+        switch (cacheBackend.trim().toLowerCase(Locale.ROOT)) {
+            case "caffeine" -> {
+                Ticker ticker = r.lookupByNameAndType("cacheTicker", Ticker.class);
+                responses = new LocalStore(cacheMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
+                idempotencyKeys = new LocalStore(idempotencyMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
+            }
+            case "redis" -> {
+                RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, cacheMetrics);
+                camel.addService(redis);  // closed with the context
+                responses = redis;
+                idempotencyKeys = redis;
+            }
+            default -> throw new IllegalArgumentException("pool.cache.backend must be caffeine or redis, got '"
+                    + cacheBackend + "'");
+        }
+        CacheKeys cacheKeys = new CacheKeys();
+        r.bind("responseCache", new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(cacheTtlSeconds)));
+        // A repeat waiting on another instance polls the store: on its own thread, not on the ensemble's timers.
+        ScheduledThreadPoolExecutor idempotencyPolls = new ScheduledThreadPoolExecutor(1, daemon("llmpool-idempotency"));
+        r.bind("idempotencyGuard", new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls));
+        r.bind("replayWriter", new ReplayWriter());
+        // --- end of issue 5 --------------------------------------------------------------------------------------
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {

@@ -9,6 +9,16 @@ public final class Headers {
     public static final String STARTED_NANOS = "llmpool.startedNanos";
     /** Exchange property: the parsed {@link InferRequest}. */
     public static final String REQUEST = "llmpool.request";
+    /** Exchange property: the caller's Idempotency-Key header, kept after headers are cleared. */
+    public static final String IDEMPOTENCY_KEY = "llmpool.idempotencyKey";
+    /** Exchange property: the caller's Cache-Control header, kept after headers are cleared. */
+    public static final String CACHE_CONTROL = "llmpool.cacheControl";
+    /** Exchange property: true when the answer came from the response cache. */
+    public static final String FROM_CACHE = "llmpool.fromCache";
+    /** Exchange property: the earlier response body replayed for the same Idempotency-Key and body. */
+    public static final String REPLAY = "llmpool.replay";
+    /** Exchange property: the request id of the response being replayed. */
+    public static final String REPLAY_REQUEST_ID = "llmpool.replayRequestId";
 
     private Headers() {
     }

@@ -34,7 +34,7 @@ public class ResponseWriter implements Processor {
         body.put("strategy_used", o.strategy().name());
         o.modelsQueried().forEach(body.putArray("models_queried")::add);
         body.put("duration_ms", elapsedMillis(exchange));
-        body.put("from_cache", false);
+        body.put("from_cache", exchange.getProperty(Headers.FROM_CACHE, false, Boolean.class));
         body.put("hedged", o.hedged());
         body.putObject("usage").put("prompt_tokens", o.promptTokens()).put("completion_tokens", o.completionTokens());
         if (o.votes() != null) {

@@ -32,6 +32,9 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
         available.forEach(s -> strategies.put(s.kind(), s));
     }
 
+    /** Exchange property: the decided {@link Outcome} (also set by a cache hit before the ensemble). */
+    public static final String OUTCOME = FanOut.OUTCOME;
+
     public static Outcome outcome(Exchange exchange) {
         return exchange.getProperty(FanOut.OUTCOME, Outcome.class);
     }

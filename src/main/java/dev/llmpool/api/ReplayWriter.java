@@ -1,0 +1,27 @@
+package dev.llmpool.api;
+
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a request repeated with the same Idempotency-Key and body: the first response's body, byte for byte
+ * (its request_id included), marked with the header {@code Idempotent-Replayed: true}. The {@code X-Request-Id}
+ * header echoes this request's id, as for any request.
+ */
+public class ReplayWriter implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayWriter.class);
+
+    @Override
+    public void process(Exchange exchange) {
+        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        LOG.info("event=idempotent_replay request_id={} original_request_id={}", requestId,
+                exchange.getProperty(Headers.REPLAY_REQUEST_ID, String.class));
+        ResponseWriter.write(exchange, 200, requestId, exchange.getProperty(Headers.REPLAY, String.class),
+                Map.of("Idempotent-Replayed", "true"));
+    }
+}

@@ -1,0 +1,223 @@
+package dev.llmpool.cache;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.llmpool.api.ApiException;
+import dev.llmpool.api.Headers;
+import dev.llmpool.api.InferRequest;
+import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.config.PoolConfig;
+
+/**
+ * {@code Idempotency-Key}: a request repeated with the same key and the same body (in canonical form) gets the
+ * first one's 200 response again, byte for byte, without a backend call; while the first is still running the
+ * repeat waits for it (here through {@link InFlight}, on other instances by polling the shared store) and gets
+ * its response, or its error. The same key with another body is a 409. Only a 200 is kept (for
+ * {@code pool.idempotency.ttl-seconds}); a failed request frees its key, so a retry runs again.
+ *
+ * <p>Two route steps: {@link #process} before the work, {@link #record} after the response is written.
+ */
+public class IdempotencyGuard extends AsyncProcessorSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IdempotencyGuard.class);
+    private static final Pattern VALID_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    private static final String FLIGHT = "llmpool.idempotencyFlight";
+    private static final long POLL_MS = 50;
+    /** A claim outlives the request's deadline by this much, so a crashed instance does not hold a key for long. */
+    private static final long CLAIM_GRACE_MS = 5000;
+
+    /**
+     * What the store keeps per key: the body's fingerprint and, once done, the response to replay.
+     * {@code requestId} is the claiming request while pending and the original request once done.
+     */
+    record Entry(String fingerprint, String requestId, String body) {
+        boolean done() {
+            return body != null;
+        }
+    }
+
+    private final Store store;
+    private final CacheKeys keys;
+    private final ObjectMapper mapper;
+    private final CacheMetrics metrics;
+    private final Duration ttl;
+    private final long waitMs;
+    private final ScheduledExecutorService timers;
+    private final InFlight<Entry> flights = new InFlight<>();
+
+    public IdempotencyGuard(Store store, CacheKeys keys, ObjectMapper mapper, CacheMetrics metrics, Duration ttl,
+                            long waitMs, ScheduledExecutorService timers) {
+        this.store = store;
+        this.keys = keys;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.ttl = ttl;
+        this.waitMs = waitMs;
+        this.timers = timers;
+    }
+
+    /** Before the work: replay, wait, refuse (409), or claim the key for this request. */
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        if (key == null || key.isEmpty()) {
+            callback.done(true);
+            return true;
+        }
+        if (!VALID_KEY.matcher(key).matches()) {
+            exchange.setException(ApiException.invalid("Idempotency-Key",
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters"));
+            callback.done(true);
+            return true;
+        }
+        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
+        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        String fingerprint = keys.fingerprint(req);
+        InFlight.Flight<Entry> mine = new InFlight.Flight<>(fingerprint);
+        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine);
+        CompletableFuture<Entry> decided;
+        if (running != null) {
+            if (!running.fingerprint().equals(fingerprint)) {
+                metrics.idempotency("conflict");
+                exchange.setException(conflict(key));
+                callback.done(true);
+                return true;
+            }
+            metrics.idempotency("waited");
+            decided = running.await(waitMs);
+        } else {
+            flights.endWith(exchange, key, mine, () -> release(key, requestId));
+            decided = claim(key, new Entry(fingerprint, requestId, null), claimTtl(exchange, req))
+                    .whenComplete((earlier, error) -> {
+                        if (earlier != null) {
+                            flights.land(key, mine, earlier);  // done elsewhere: waiters here replay it too
+                        } else if (error == null) {
+                            exchange.setProperty(FLIGHT, mine);
+                        }
+                    });
+        }
+        return InFlight.resume(decided, callback, (earlier, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                exchange.setException(cause instanceof TimeoutException ? inProgress(key) : cause);
+            } else if (earlier != null) {
+                metrics.idempotency("replayed");
+                exchange.setProperty(Headers.REPLAY, earlier.body());
+                exchange.setProperty(Headers.REPLAY_REQUEST_ID, earlier.requestId());
+            } else {
+                metrics.idempotency("new");
+            }
+        });
+    }
+
+    /** After the response is written: a 200 is kept for replays and handed to the requests waiting here. */
+    @SuppressWarnings("unchecked")
+    public void record(Exchange exchange) {
+        InFlight.Flight<Entry> mine = exchange.getProperty(FLIGHT, InFlight.Flight.class);
+        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        if (mine == null || status == null || status != 200) {
+            return;  // not ours, or failed: the completion hook frees the key
+        }
+        String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        Entry done = new Entry(mine.fingerprint(), exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
+                exchange.getMessage().getBody(String.class));
+        try {
+            store.put("idem:" + key, mapper.writeValueAsString(done), ttl);
+        } catch (Store.Unavailable | JsonProcessingException e) {
+            LOG.warn("event=idempotency_not_kept key={} request_id={} reason=\"{}\"", key, done.requestId(), e.getMessage());
+        }
+        flights.land(key, mine, done);
+    }
+
+    /** Completes with null once this request owns the key, or with the done entry to replay; 409 otherwise. */
+    private CompletableFuture<Entry> claim(String key, Entry pending, Duration claimTtl) {
+        CompletableFuture<Entry> result = new CompletableFuture<>();
+        attempt(key, pending, claimTtl, System.nanoTime() + waitMs * 1_000_000L, false, result);
+        return result;
+    }
+
+    private void attempt(String key, Entry pending, Duration claimTtl, long giveUpNanos, boolean waiting,
+                         CompletableFuture<Entry> result) {
+        try {
+            for (int tries = 0; tries < 3; tries++) {
+                String stored = store.get("idem:" + key);
+                if (stored == null) {
+                    if (store.putIfAbsent("idem:" + key, mapper.writeValueAsString(pending), claimTtl)) {
+                        result.complete(null);
+                        return;
+                    }
+                    continue;  // another instance claimed it meanwhile: look again
+                }
+                Entry entry = mapper.readValue(stored, Entry.class);
+                if (!entry.fingerprint().equals(pending.fingerprint())) {
+                    metrics.idempotency("conflict");
+                    result.completeExceptionally(conflict(key));
+                    return;
+                }
+                if (entry.done()) {
+                    result.complete(entry);
+                    return;
+                }
+                break;  // still running on another instance
+            }
+            if (System.nanoTime() >= giveUpNanos) {
+                result.completeExceptionally(inProgress(key));
+                return;
+            }
+            if (!waiting) {
+                metrics.idempotency("waited");
+            }
+            timers.schedule(() -> attempt(key, pending, claimTtl, giveUpNanos, true, result), POLL_MS,
+                    TimeUnit.MILLISECONDS);
+        } catch (Store.Unavailable e) {
+            result.complete(null);  // no shared store just now: go on; this instance's flights still guard the key
+        } catch (JsonProcessingException | RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+    }
+
+    /** Frees the key after a failure, unless it is no longer this request's claim. */
+    private void release(String key, String requestId) {
+        try {
+            String stored = store.get("idem:" + key);
+            if (stored != null) {
+                Entry entry = mapper.readValue(stored, Entry.class);
+                if (!entry.done() && requestId.equals(entry.requestId())) {
+                    store.delete("idem:" + key);
+                }
+            }
+        } catch (Store.Unavailable | JsonProcessingException e) {
+            LOG.warn("event=idempotency_not_released key={} request_id={} reason=\"{}\"", key, requestId, e.getMessage());
+        }
+    }
+
+    private static Duration claimTtl(Exchange exchange, InferRequest req) {
+        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
+        long deadlineMs = req.deadlineMs() != null ? req.deadlineMs() : config.task(req.task()).deadlineMs();
+        return Duration.ofMillis(deadlineMs + CLAIM_GRACE_MS);
+    }
+
+    private static ApiException conflict(String key) {
+        return new ApiException(409, "idempotency_key_reused", "Idempotency-Key '" + key + "' was already used with a"
+                + " different request body; use a new key for a different request", "Idempotency-Key");
+    }
+
+    private static ApiException inProgress(String key) {
+        return new ApiException(409, "idempotency_in_progress", "a request with Idempotency-Key '" + key
+                + "' is still in progress; retry later", "Idempotency-Key");
+    }
+}
