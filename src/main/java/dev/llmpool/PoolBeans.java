@@ -112,6 +112,23 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("healthChecker", new HealthChecker(config, health, calls, mapper, healthTimeoutMs));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
 
+        // --- gRPC API (proto/llmpool/v1/llmpool.proto, routes/grpc-api.camel.yaml) --------------------------
+        // The grpc component with server reflection; metadata readable by the route (an interceptor that
+        // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer; and the streaming
+        // FASTEST ensemble InferStream uses (JDK HttpClient: see BackendStream for why not camel-http).
+        camel.addComponent("grpc", new dev.llmpool.grpc.ReflectiveGrpcComponent());
+        r.bind("grpcCallMetadata", new dev.llmpool.grpc.GrpcCallMetadata());
+        r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
+        r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
+        r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
+        java.net.http.HttpClient streamingHttp = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
+                .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
+                .build();
+        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper));
+        // --- end gRPC API ----------------------------------------------------------------------------------
+
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override

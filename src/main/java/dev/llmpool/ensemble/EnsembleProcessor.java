@@ -19,6 +19,9 @@ import dev.llmpool.routing.TaskResolver;
  */
 public class EnsembleProcessor extends AsyncProcessorSupport {
 
+    /** Exchange property holding the decided {@link Outcome} (also left by the streaming ensemble). */
+    public static final String OUTCOME = FanOut.OUTCOME;
+
     private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
     private final ProducerTemplate template;
     private final ScheduledExecutorService timers;

@@ -1,0 +1,58 @@
+package dev.llmpool.streaming;
+
+import java.net.http.HttpClient;
+import java.util.concurrent.ScheduledExecutorService;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+import dev.llmpool.ensemble.ProviderStats;
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * The route's ensemble step for a streaming caller under FASTEST: races the plan's providers with streaming
+ * calls and forwards the first one to produce a token to the caller's {@link ChunkSink}, then leaves the same
+ * {@link dev.llmpool.ensemble.Outcome} as the whole-answer ensemble, so the rest of the route (response,
+ * cache) does not know the difference. Asynchronous, like {@link dev.llmpool.ensemble.EnsembleProcessor}.
+ */
+public class StreamingEnsemble extends AsyncProcessorSupport implements CamelContextAware {
+
+    private final HttpClient http;
+    private final ScheduledExecutorService timers;
+    private final ProviderStats stats;
+    private final ObjectMapper mapper;
+    private CamelContext camel;
+    private ProviderGuard guard;
+
+    public StreamingEnsemble(HttpClient http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper) {
+        this.http = http;
+        this.timers = timers;
+        this.stats = stats;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camel;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camel = camelContext;
+        this.guard = new ProviderGuard(camelContext);
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        ChunkSink sink = exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class);
+        ProviderGuard g = guard != null ? guard : new ProviderGuard(exchange.getContext());
+        new StreamingRace(plan, sink, exchange, callback, http, mapper, g, timers, stats).start();
+        return false;
+    }
+}
