@@ -28,6 +28,8 @@ public class GrpcReplyWriter implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcReplyWriter.class);
     private static final JsonFormat.Parser PROTO = JsonFormat.parser().ignoringUnknownFields();
+    /** Exchange property: the called method (Java name: infer, inferStream, health), set first by the route. */
+    static final String METHOD = "llmpool.grpcMethod";
 
     private final ObjectMapper mapper;
 
@@ -48,7 +50,7 @@ public class GrpcReplyWriter implements Processor {
                 observer.onError(GrpcStatusMapping.toException(status, json));
                 return;
             }
-            String method = exchange.getMessage().getHeader(GrpcConstants.GRPC_METHOD_NAME_HEADER, String.class);
+            String method = exchange.getProperty(METHOD, String.class);
             if ("health".equals(method)) {
                 HealthReply.Builder health = HealthReply.newBuilder();
                 PROTO.merge(body, health);

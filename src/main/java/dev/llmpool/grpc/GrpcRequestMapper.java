@@ -61,7 +61,7 @@ public class GrpcRequestMapper implements Processor {
                 in.setHeader(h.getValue(), value);
             }
         }
-        if (INFER_STREAM.equals(in.getHeader(GrpcConstants.GRPC_METHOD_NAME_HEADER, String.class))) {
+        if (INFER_STREAM.equals(exchange.getProperty(GrpcReplyWriter.METHOD, String.class))) {
             StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
             exchange.setProperty(ChunkSink.PROPERTY, new GrpcChunkSink(observer, Context.current()));
         }

@@ -105,6 +105,17 @@ class GrpcStatusCodeTest extends GrpcTestSupport {
     }
 
     @Test
+    void aClientDeadlineBeyondTheMaximumIsCappedAtIt() {
+        A.model("phi3:mini").hang();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                LlmPoolGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .infer(request("enrich_metadata", "x").build()));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, code(e));
+        assertEquals("deadline_exceeded", trailer(e, "llmpool-error-code"),
+                "the pool's own 504 at pool.limits.max-deadline-ms (1.5 s), not the caller's 60 s running out");
+    }
+
+    @Test
     void noConsensusIsAborted() throws Exception {
         // phi3 and llama31 give different answers, so CONSENSUS over expand_queries cannot agree.
         StatusRuntimeException e = fail(request("expand_queries", "x").setStrategy(Strategy.CONSENSUS).build());
