@@ -6,13 +6,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 
 import dev.llmpool.providers.ProviderException;
 
 /**
  * A streaming call does not pass through its provider route, so it takes its permits from that route's own
- * circuit breaker and bulkhead (the {@code breaker-<name>} node): an open circuit or a full bulkhead refuses it
+ * circuit breaker and bulkhead (its circuitBreaker node): an open circuit or a full bulkhead refuses it
  * as it would a whole-answer call, and its outcome counts in the same failure rate.
  */
 final class ProviderGuard {
@@ -25,7 +27,7 @@ final class ProviderGuard {
 
     /** A permit to call the provider now, or a refused one ({@link Permit#refusal()} says why). */
     Permit acquire(String provider) {
-        ResilienceProcessor node = camel.getProcessor("breaker-" + provider, ResilienceProcessor.class);
+        ResilienceProcessor node = breakerOf(camel, provider);
         if (node == null) {
             return new Permit(null, null, null);
         }
@@ -42,6 +44,23 @@ final class ProviderGuard {
             return new Permit(null, null, "circuit breaker open");
         }
         return new Permit(breaker, bulkhead, null);
+    }
+
+    /**
+     * The provider route's circuitBreaker node. Found by type within the route: Camel prefixes the ids of nodes
+     * made from a route template (e.g. {@code route-1breaker-phi3}), and the prefix changes when the route is rebuilt.
+     */
+    static ResilienceProcessor breakerOf(CamelContext camel, String provider) {
+        Route route = camel.getRoute("provider-" + provider); // the route id ProviderRoutes gives it
+        if (route == null) {
+            return null;
+        }
+        for (Processor p : route.filter("*")) {
+            if (p instanceof ResilienceProcessor breaker) {
+                return breaker;
+            }
+        }
+        return null;
     }
 
     /** Given back exactly once: succeeded, failed or released (cancelled: counts neither way). */

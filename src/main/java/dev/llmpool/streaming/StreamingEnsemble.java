@@ -5,8 +5,6 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 
@@ -20,14 +18,12 @@ import dev.llmpool.routing.TaskResolver;
  * {@link dev.llmpool.ensemble.Outcome} as the whole-answer ensemble, so the rest of the route (response,
  * cache) does not know the difference. Asynchronous, like {@link dev.llmpool.ensemble.EnsembleProcessor}.
  */
-public class StreamingEnsemble extends AsyncProcessorSupport implements CamelContextAware {
+public class StreamingEnsemble extends AsyncProcessorSupport {
 
     private final HttpClient http;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
     private final ObjectMapper mapper;
-    private CamelContext camel;
-    private ProviderGuard guard;
 
     public StreamingEnsemble(HttpClient http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper) {
         this.http = http;
@@ -37,22 +33,11 @@ public class StreamingEnsemble extends AsyncProcessorSupport implements CamelCon
     }
 
     @Override
-    public CamelContext getCamelContext() {
-        return camel;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camel = camelContext;
-        this.guard = new ProviderGuard(camelContext);
-    }
-
-    @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         ChunkSink sink = exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class);
-        ProviderGuard g = guard != null ? guard : new ProviderGuard(exchange.getContext());
-        new StreamingRace(plan, sink, exchange, callback, http, mapper, g, timers, stats).start();
+        new StreamingRace(plan, sink, exchange, callback, http, mapper, new ProviderGuard(exchange.getContext()), timers,
+                stats).start();
         return false;
     }
 }

@@ -226,6 +226,22 @@ class GrpcStreamTest extends GrpcTestSupport {
     }
 
     @Test
+    void anOpenCircuitRefusesStreamingCallsToo() throws Exception {
+        var breaker = dev.llmpool.streaming.ProviderGuardAccess.breakerOf(context, "phi3");
+        breaker.transitionToForcedOpenState();
+        try {
+            Recorder r = stream(request("enrich_metadata", "x").build()).await();
+            StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, r.error);
+            assertEquals(Status.Code.UNAVAILABLE, code(e));
+            String details = io.grpc.protobuf.StatusProto.fromThrowable(e).toString();
+            assertTrue(details.contains("circuit breaker open"), details);
+            assertEquals(0, A.calls("phi3:mini"), "the provider route's breaker guards the streaming call");
+        } finally {
+            breaker.transitionToCloseState();
+        }
+    }
+
+    @Test
     void anInvalidStreamRequestFailsWithTheField() throws Exception {
         Recorder r = stream(request("enrich_metadata", "").build()).await();
         StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, r.error);
