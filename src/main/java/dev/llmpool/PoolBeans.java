@@ -69,6 +69,8 @@ public class PoolBeans implements CamelConfiguration {
     private int maxConnections;
     @PropertyInject(value = "pool.health.timeout-ms", defaultValue = "1000")
     private long healthTimeoutMs;
+    @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
+    private int grpcWorkerThreads;
 
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -116,7 +118,11 @@ public class PoolBeans implements CamelConfiguration {
         // The grpc component with server reflection; metadata readable by the route (an interceptor that
         // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer; and the streaming
         // FASTEST ensemble InferStream uses (JDK HttpClient: see BackendStream for why not camel-http).
-        camel.addComponent("grpc", new dev.llmpool.grpc.ReflectiveGrpcComponent());
+        // Each call in flight holds one of these threads (the route runs on the call's thread), as HTTP's workers do.
+        ThreadPoolExecutor grpcWorkers = new ThreadPoolExecutor(grpcWorkerThreads, grpcWorkerThreads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("llmpool-grpc"));
+        grpcWorkers.allowCoreThreadTimeOut(true);
+        camel.addComponent("grpc", new dev.llmpool.grpc.ReflectiveGrpcComponent(grpcWorkers));
         r.bind("grpcCallMetadata", new dev.llmpool.grpc.GrpcCallMetadata());
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
         r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());

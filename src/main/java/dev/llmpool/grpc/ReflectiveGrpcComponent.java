@@ -2,6 +2,7 @@ package dev.llmpool.grpc;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.BindableService;
@@ -36,20 +37,30 @@ import org.slf4j.LoggerFactory;
 @org.apache.camel.spi.annotations.Component("grpc")
 public class ReflectiveGrpcComponent extends GrpcComponent {
 
+    private final Executor callExecutor;
+
+    /** @param callExecutor runs the calls (the stock server's default is an unbounded cached pool) */
+    public ReflectiveGrpcComponent(Executor callExecutor) {
+        this.callExecutor = callExecutor;
+    }
+
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         GrpcEndpoint parsed = (GrpcEndpoint) super.createEndpoint(uri, remaining, parameters);
-        return new ReflectiveEndpoint(uri, this, parsed.getConfiguration());
+        return new ReflectiveEndpoint(uri, this, parsed.getConfiguration(), callExecutor);
     }
 
     static final class ReflectiveEndpoint extends GrpcEndpoint {
-        ReflectiveEndpoint(String uri, GrpcComponent component, GrpcConfiguration config) {
+        private final Executor callExecutor;
+
+        ReflectiveEndpoint(String uri, GrpcComponent component, GrpcConfiguration config, Executor callExecutor) {
             super(uri, component, config);
+            this.callExecutor = callExecutor;
         }
 
         @Override
         public Consumer createConsumer(Processor processor) throws Exception {
-            ReflectiveConsumer consumer = new ReflectiveConsumer(this, processor);
+            ReflectiveConsumer consumer = new ReflectiveConsumer(this, processor, callExecutor);
             configureConsumer(consumer);
             return consumer;
         }
@@ -59,11 +70,13 @@ public class ReflectiveGrpcComponent extends GrpcComponent {
         private static final Logger LOG = LoggerFactory.getLogger(ReflectiveConsumer.class);
 
         private final GrpcEndpoint endpoint;
+        private final Executor callExecutor;
         private Server server;
 
-        ReflectiveConsumer(GrpcEndpoint endpoint, Processor processor) {
+        ReflectiveConsumer(GrpcEndpoint endpoint, Processor processor, Executor callExecutor) {
             super(endpoint, processor);
             this.endpoint = endpoint;
+            this.callExecutor = callExecutor;
         }
 
         @Override
@@ -77,6 +90,7 @@ public class ReflectiveGrpcComponent extends GrpcComponent {
                     .addService(ServerInterceptors.intercept(service, new GrpcHeaderInterceptor()))
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .addService(legacyReflection())
+                    .executor(callExecutor)
                     .maxInboundMessageSize(cfg.getMaxMessageSize())
                     .maxInboundMetadataSize(cfg.getMaxInboundMetadataSize());
             for (ServerInterceptor interceptor : cfg.getServerInterceptors()) {
