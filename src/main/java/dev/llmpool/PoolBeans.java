@@ -105,6 +105,8 @@ public class PoolBeans implements CamelConfiguration {
     private int redisTimeoutMs;
     @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
     private long redisRetryMs;
+    @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
+    private int grpcWorkerThreads;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -190,6 +192,27 @@ public class PoolBeans implements CamelConfiguration {
                 Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls));
         r.bind("replayWriter", new ReplayWriter());
         // --- end of issue 5 --------------------------------------------------------------------------------------
+
+        // --- gRPC API (proto/llmpool/v1/llmpool.proto, routes/grpc-api.camel.yaml) --------------------------
+        // The grpc component with server reflection; metadata readable by the route (an interceptor that
+        // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer; and the streaming
+        // FASTEST ensemble InferStream uses (JDK HttpClient: see BackendStream for why not camel-http).
+        // Each call in flight holds one of these threads (the route runs on the call's thread), as HTTP's workers do.
+        ThreadPoolExecutor grpcWorkers = new ThreadPoolExecutor(grpcWorkerThreads, grpcWorkerThreads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("llmpool-grpc"));
+        grpcWorkers.allowCoreThreadTimeOut(true);
+        camel.addComponent("grpc", new dev.llmpool.grpc.ReflectiveGrpcComponent(grpcWorkers));
+        r.bind("grpcCallMetadata", new dev.llmpool.grpc.GrpcCallMetadata());
+        r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
+        r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
+        r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
+        java.net.http.HttpClient streamingHttp = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
+                .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
+                .build();
+        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper));
+        // --- end gRPC API ----------------------------------------------------------------------------------
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {

@@ -39,6 +39,8 @@ public abstract class PoolTestSupport extends CamelMainTestSupport {
     protected Path workDir;
     protected Path configFile;
     protected int port;
+    /** The gRPC API's port (free, so that no test binds the default 7070). */
+    protected int grpcPort;
 
     @Override
     protected Class<?> getMainClass() {
@@ -104,12 +106,14 @@ public abstract class PoolTestSupport extends CamelMainTestSupport {
             configFile = workDir.resolve("application.properties");
             writeConfig(shippedConfig() + "\n" + extraConfig());
             port = freePort();
+            grpcPort = freePort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Properties p = new Properties();
         p.put("pool.config.file", configFile.toString());
         p.put("pool.http.port", String.valueOf(port));
+        p.put("pool.grpc.port", String.valueOf(grpcPort));
         p.put("camel.main.routesIncludePattern", "file:" + workDir.resolve("routes") + "/*.camel.yaml");
         p.put("camel.main.routesReloadDirectory", workDir.resolve("routes").toString());
         p.put("pool.config.reload-interval-ms", "200");

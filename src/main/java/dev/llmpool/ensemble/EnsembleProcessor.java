@@ -19,6 +19,9 @@ import dev.llmpool.routing.TaskResolver;
  */
 public class EnsembleProcessor extends AsyncProcessorSupport {
 
+    /** Exchange property: the decided {@link Outcome} (also left by the streaming ensemble and by a cache hit). */
+    public static final String OUTCOME = FanOut.OUTCOME;
+
     private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
     private final ProducerTemplate template;
     private final ScheduledExecutorService timers;
@@ -31,9 +34,6 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
         this.stats = stats;
         available.forEach(s -> strategies.put(s.kind(), s));
     }
-
-    /** Exchange property: the decided {@link Outcome} (also set by a cache hit before the ensemble). */
-    public static final String OUTCOME = FanOut.OUTCOME;
 
     public static Outcome outcome(Exchange exchange) {
         return exchange.getProperty(FanOut.OUTCOME, Outcome.class);

@@ -180,6 +180,7 @@ class RedisSharedStateTest extends CacheTestSupport {
         main.setPropertyPlaceholderLocations("classpath:application.properties");
         overrides.forEach((k, v) -> main.addOverrideProperty(k.toString(), v.toString()));
         main.addOverrideProperty("pool.http.port", String.valueOf(secondPort));
+        main.addOverrideProperty("pool.grpc.port", String.valueOf(freePort()));
         main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
         main.start();
         second = main;

@@ -1,0 +1,57 @@
+package dev.llmpool.grpc;
+
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.llmpool.grpc.v1.Chunk;
+import dev.llmpool.grpc.v1.InferStreamReply;
+import dev.llmpool.streaming.ChunkSink;
+
+/**
+ * An InferStream call as a {@link ChunkSink}: each chunk is one message on the call. Cancellation comes from
+ * the call's {@link Context}, which gRPC cancels at once when the client cancels, disconnects or its deadline
+ * passes (the observer's own cancel handler would wait behind the route, which runs on the call's thread).
+ */
+final class GrpcChunkSink implements ChunkSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcChunkSink.class);
+
+    private final StreamObserver<Object> observer;
+    private final Context call;
+    private int sent;
+
+    GrpcChunkSink(StreamObserver<Object> observer, Context call) {
+        this.observer = observer;
+        this.call = call;
+    }
+
+    @Override
+    public synchronized void chunk(String content) {
+        if (call.isCancelled()) {
+            return;
+        }
+        try {
+            observer.onNext(InferStreamReply.newBuilder().setChunk(Chunk.newBuilder().setContent(content)).build());
+            sent++;
+        } catch (RuntimeException e) { // the call closed meanwhile: the cancel listener stops the backend
+            LOG.debug("event=grpc_chunk_dropped reason=\"{}\"", e.getMessage());
+        }
+    }
+
+    @Override
+    public void onCancel(Runnable action) {
+        call.addListener(context -> action.run(), Runnable::run);
+    }
+
+    /** Chunks sent so far; 0 means the answer has not been streamed (a strategy that needs whole answers, a cache hit). */
+    synchronized int sent() {
+        return sent;
+    }
+
+    /** The final message goes through here too, so that it can never overtake a chunk. */
+    synchronized void send(Object message) {
+        observer.onNext(message);
+    }
+}

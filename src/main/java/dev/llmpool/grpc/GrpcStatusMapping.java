@@ -1,0 +1,103 @@
+package dev.llmpool.grpc;
+
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Duration;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+
+/**
+ * The contract's errors as gRPC statuses: one table from the HTTP status the core route answered to a gRPC code,
+ * and the error body carried over as the description, plain trailers and standard {@code google.rpc} details.
+ */
+public final class GrpcStatusMapping {
+
+    static final String DOMAIN = "llmpool";
+    static final Metadata.Key<String> REQUEST_ID = key("x-request-id");
+    static final Metadata.Key<String> ERROR_CODE = key("llmpool-error-code");
+    static final Metadata.Key<String> ERROR_FIELD = key("llmpool-error-field");
+
+    private GrpcStatusMapping() {
+    }
+
+    /**
+     * 413 (body or prompt too large) is INVALID_ARGUMENT, not RESOURCE_EXHAUSTED: the same request can never
+     * succeed, and clients retry RESOURCE_EXHAUSTED, which is kept for rate limiting (429). 422 (no consensus)
+     * is ABORTED: the request was valid and the models disagreed; a retry, another strategy or temperature may
+     * agree, which is ABORTED's "retry at a higher level" rather than FAILED_PRECONDITION's "fix the system first".
+     */
+    public static Status.Code codeFor(int httpStatus) {
+        return switch (httpStatus) {
+            case 200 -> Status.Code.OK;
+            case 400, 413, 415 -> Status.Code.INVALID_ARGUMENT;
+            case 401 -> Status.Code.UNAUTHENTICATED;
+            case 403 -> Status.Code.PERMISSION_DENIED;
+            case 404 -> Status.Code.NOT_FOUND;
+            case 422 -> Status.Code.ABORTED;
+            case 429 -> Status.Code.RESOURCE_EXHAUSTED;
+            case 499 -> Status.Code.CANCELLED;
+            case 503 -> Status.Code.UNAVAILABLE;
+            case 504 -> Status.Code.DEADLINE_EXCEEDED;
+            case 500 -> Status.Code.INTERNAL;
+            default -> Status.Code.UNKNOWN;
+        };
+    }
+
+    /** The contract's error body {@code {"error":{code,message,field,...},"request_id"}} as a gRPC failure. */
+    static StatusRuntimeException toException(int httpStatus, JsonNode body) {
+        JsonNode error = body.path("error");
+        String code = error.path("code").asText("error");
+        String message = error.path("message").asText("");
+        String field = error.hasNonNull("field") ? error.get("field").asText() : null;
+        String requestId = body.path("request_id").asText("");
+        Status.Code grpcCode = codeFor(httpStatus);
+
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(code).setDomain(DOMAIN).putMetadata("request_id", requestId);
+        if (field != null) {
+            info.putMetadata("field", field);
+        }
+        // The body's other details: per-provider reasons of a 503/504 as provider.<name>; the rest (422's
+        // candidates and votes) as JSON text.
+        for (Map.Entry<String, JsonNode> e : iterable(error)) {
+            if (e.getKey().equals("providers")) {
+                iterable(e.getValue()).forEach(p -> info.putMetadata("provider." + p.getKey(), p.getValue().asText()));
+            } else if (!Set.of("code", "message", "field").contains(e.getKey())) {
+                info.putMetadata(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+            }
+        }
+        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
+                .setCode(grpcCode.value())
+                .setMessage(field != null ? message + " (field: " + field + ")" : message)
+                .addDetails(com.google.protobuf.Any.pack(info.build()));
+        if (field != null) {
+            status.addDetails(com.google.protobuf.Any.pack(BadRequest.newBuilder().addFieldViolations(
+                    BadRequest.FieldViolation.newBuilder().setField(field).setDescription(message)).build()));
+        }
+        if (httpStatus == 429 || httpStatus == 503) {
+            status.addDetails(com.google.protobuf.Any.pack(
+                    RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(1)).build()));
+        }
+        Metadata trailers = new Metadata();
+        trailers.put(REQUEST_ID, requestId);
+        trailers.put(ERROR_CODE, code);
+        if (field != null) {
+            trailers.put(ERROR_FIELD, field);
+        }
+        return StatusProto.toStatusRuntimeException(status.build(), trailers);
+    }
+
+    private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode node) {
+        return node::fields;
+    }
+
+    private static Metadata.Key<String> key(String name) {
+        return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.llmpool.streaming;
+
+/**
+ * Where a streaming caller wants content as it is generated. A protocol's entry route puts one on the exchange
+ * (property {@link #PROPERTY}) before entering {@code direct:infer}; the core route then streams FASTEST through
+ * it, and every other strategy (or a cached answer) arrives whole in the route's answer as usual.
+ */
+public interface ChunkSink {
+
+    String PROPERTY = "llmpool.chunkSink";
+
+    /** The next piece of the answer, in order. Never blocks. */
+    void chunk(String content);
+
+    /** Runs {@code action} once the caller has gone (cancelled, disconnected, its deadline passed); at once if it has. */
+    void onCancel(Runnable action);
+}

@@ -1,0 +1,43 @@
+package dev.llmpool.streaming;
+
+import java.net.http.HttpClient;
+import java.util.concurrent.ScheduledExecutorService;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+import dev.llmpool.ensemble.ProviderStats;
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * The route's ensemble step for a streaming caller under FASTEST: races the plan's providers with streaming
+ * calls and forwards the first one to produce a token to the caller's {@link ChunkSink}, then leaves the same
+ * {@link dev.llmpool.ensemble.Outcome} as the whole-answer ensemble, so the rest of the route (response,
+ * cache) does not know the difference. Asynchronous, like {@link dev.llmpool.ensemble.EnsembleProcessor}.
+ */
+public class StreamingEnsemble extends AsyncProcessorSupport {
+
+    private final HttpClient http;
+    private final ScheduledExecutorService timers;
+    private final ProviderStats stats;
+    private final ObjectMapper mapper;
+
+    public StreamingEnsemble(HttpClient http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper) {
+        this.http = http;
+        this.timers = timers;
+        this.stats = stats;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        ChunkSink sink = exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class);
+        new StreamingRace(plan, sink, exchange, callback, http, mapper, new ProviderGuard(exchange.getContext()), timers,
+                stats).start();
+        return false;
+    }
+}
