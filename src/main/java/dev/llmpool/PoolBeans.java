@@ -10,6 +10,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -39,9 +41,11 @@ import dev.llmpool.ensemble.JudgeVerdict;
 import dev.llmpool.ensemble.ProviderStats;
 import dev.llmpool.ensemble.VotingStrategy;
 import dev.llmpool.ensemble.WeightedStrategy;
+import dev.llmpool.health.BreakerEvents;
 import dev.llmpool.health.HealthChecker;
 import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.health.HealthReporter;
+import dev.llmpool.providers.BackendDeadline;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
 import dev.llmpool.providers.ProviderCallPreparer;
@@ -111,6 +115,16 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
         r.bind("healthChecker", new HealthChecker(config, health, calls, mapper, healthTimeoutMs));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
+
+        // --- Resilience (issue 4) ---------------------------------------------------------------------------
+        // The provider routes' circuit breakers are created in this registry (the Resilience4j EIP looks it up by
+        // type): their state changes and failed calls feed /health and provider selection.
+        r.bind("circuitBreakerRegistry", CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(),
+                new BreakerEvents(health)));
+        // Every backend call (connect, headers, body) is held to its remaining budget as a whole.
+        camel.getComponent("http", HttpComponent.class)
+                .setHttpClientConfigurer(new BackendDeadline(timers, connectTimeoutMs));
+        // --- end of resilience --------------------------------------------------------------------------------
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
