@@ -32,6 +32,12 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class BackendDeadline implements HttpClientConfigurer, ExecChainHandler {
 
+    /**
+     * The cut comes this much after the budget, so that the request's own deadline (a 504 from the ensemble) and the
+     * socket's response timeout, both at the budget, act first; the cut ends only what they cannot.
+     */
+    static final long GRACE_MS = 50;
+
     private final ScheduledExecutorService timers;
     private final long connectTimeoutMs;
 
@@ -59,7 +65,7 @@ public final class BackendDeadline implements HttpClientConfigurer, ExecChainHan
         scope.clientContext.setRequestConfig(RequestConfig.copy(config)
                 .setConnectTimeout(Timeout.ofMilliseconds(Math.min(ms, connectTimeoutMs))).build());
         Cut cut = new Cut(call, ms);
-        cut.timer = timers.schedule(cut, ms, TimeUnit.MILLISECONDS);
+        cut.timer = timers.schedule(cut, ms + GRACE_MS, TimeUnit.MILLISECONDS);
         ClassicHttpResponse response;
         try {
             response = chain.proceed(request, scope);

@@ -22,7 +22,8 @@ import dev.llmpool.config.ProviderConfig;
  * Keeps one route per configured provider, made from the {@code provider} route template in
  * {@code routes/providers.camel.yaml}: {@code direct:provider-<name>} guarded by a circuit breaker named
  * {@code breaker-<name>}, with a bulkhead of max-concurrency calls. The breaker is made here from
- * {@code pool.providers.<name>.breaker.*} and bound as {@code circuitBreaker-<name>} for the route to use. A provider
+ * {@code pool.providers.<name>.breaker.*}, in the pool's breaker registry under that name, before its route starts:
+ * the circuitBreaker EIP then gets it from the registry (which returns the breaker it holds by that name). A provider
  * whose breaker or bulkhead settings change gets a new breaker and its route rebuilt; the backend URL and model
  * travel with each call, so changing those needs no rebuild.
  */
@@ -57,7 +58,7 @@ public class ProviderRoutes {
                     camel.getRouteController().stopRoute(routeId);
                     camel.removeRoute(routeId);
                 }
-                camel.getRegistry().bind("circuitBreaker-" + p.name(), CircuitBreaker.class, newBreaker(p));
+                newBreaker(p);
                 // An empty node prefix keeps the template's node ids as written (breaker-<name>, ...); without
                 // one Camel prefixes every node id with a generated route id.
                 camel.addRouteFromTemplate(routeId, TEMPLATE, "", params);
@@ -76,7 +77,8 @@ public class ProviderRoutes {
 
     /**
      * A fresh breaker (closed, empty window) in the pool's breaker registry, whose listeners feed /health. A full
-     * bulkhead is ignored: a provider at max-concurrency is busy, not broken, and a burst must not open it.
+     * bulkhead is ignored: a provider at max-concurrency is busy, not broken, and a burst must not open it. (Not
+     * bound in Camel's registry: a bind while requests resolve endpoints can break their registry lookups.)
      */
     private CircuitBreaker newBreaker(ProviderConfig p) {
         ProviderConfig.BreakerSettings b = p.breaker();

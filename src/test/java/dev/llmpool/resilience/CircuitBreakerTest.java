@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.junit.jupiter.api.Test;
 
@@ -200,11 +201,10 @@ class CircuitBreakerTest extends ResilienceTestSupport {
         assertEquals(2 + 4, A.calls("phi3:mini"));
     }
 
-    /** The breaker the provider's route uses, as configured from pool.providers.<name>.breaker.*. */
+    /** The breaker the provider's route uses (the registry's), as configured from pool.providers.<name>.breaker.*. */
     private int minimumCalls(String provider) {
-        var cb = context.getRegistry().lookupByNameAndType("circuitBreaker-" + provider,
-                io.github.resilience4j.circuitbreaker.CircuitBreaker.class);
-        return cb == null ? -1 : cb.getCircuitBreakerConfig().getMinimumNumberOfCalls();
+        return context.getRegistry().findSingleByType(CircuitBreakerRegistry.class).find("breaker-" + provider)
+                .map(cb -> cb.getCircuitBreakerConfig().getMinimumNumberOfCalls()).orElse(-1);
     }
 
     private ResilienceProcessor breaker(String provider) {
