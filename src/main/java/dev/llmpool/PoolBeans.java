@@ -73,6 +73,9 @@ public class PoolBeans implements CamelConfiguration {
     private int maxConnections;
     @PropertyInject(value = "pool.health.timeout-ms", defaultValue = "1000")
     private long healthTimeoutMs;
+    // Resilience (issue 4): idle backend-call threads end after this, so the pool shrinks back after a burst.
+    @PropertyInject(value = "pool.http.backend-thread-idle-ms", defaultValue = "30000")
+    private long backendThreadIdleMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -155,7 +158,7 @@ public class PoolBeans implements CamelConfiguration {
 
     /** Backend calls block a thread each (camel-http and the Resilience4j EIP are blocking); bounded, never unbounded. */
     private ThreadPoolExecutor backendCallPool() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(backendThreads, backendThreads, 30, TimeUnit.SECONDS,
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(backendThreads, backendThreads, backendThreadIdleMs, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(backendQueue), daemon("llmpool-backend"));
         pool.allowCoreThreadTimeOut(true);
         return pool;
