@@ -127,6 +127,13 @@ public class PoolBeans implements CamelConfiguration {
         // Every backend call (connect, headers, body) is held to its remaining budget as a whole.
         camel.getComponent("http", HttpComponent.class)
                 .setHttpClientConfigurer(new BackendDeadline(timers, connectTimeoutMs));
+        // The timer threads (deadlines, hedges, call cuts) end with the context, not with the JVM.
+        camel.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() {
+                timers.shutdownNow();
+            }
+        });
         // --- end of resilience --------------------------------------------------------------------------------
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.

@@ -51,12 +51,16 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
 
     private static final int CALLERS = Integer.getInteger("load.callers", 50);
     private static final int SECONDS = Integer.getInteger("load.seconds", 3);
-    private static final int WARMUP_SECONDS = Integer.getInteger("load.warmupSeconds", SECONDS);
+    private static final int WARMUP_SECONDS = Integer.getInteger("load.warmupSeconds", 2);
     /** Callers start spread over this time rather than all in the same millisecond. */
     private static final long RAMP_MS = Long.getLong("load.rampMs", 500);
     private static final long DEADLINE_MS = 1500;
-    /** How late past its deadline an answer may come (scheduling on a busy machine), and still count as on time. */
-    private static final long LATE_MS = Long.getLong("load.lateMs", 1500);
+    /**
+     * How late past its deadline an answer may come and still count as on time: scheduling slack on a busy machine
+     * (client, service and backends share this JVM). 1500 ms in the load profile; the short run in the normal
+     * suite, which shares the machine with everything else, allows 5 s (a request left hanging still shows).
+     */
+    private static final long LATE_MS = Long.getLong("load.lateMs", 5000);
     private static final List<String> TASKS = List.of("expand_queries", "site_tactics", "trio", "enrich_metadata");
     /** HTTP/1.1, a connection per caller: the JDK client's h2c upgrade would multiplex every caller on one. */
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -268,9 +272,9 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
                 && A.inFlight("phi3:mini") + B.inFlight("llama3.1:8b") + C.inFlight("gemma2:9b") == 0
                 && Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                         .noneMatch(n -> SHRINKING.stream().anyMatch(n::startsWith))),
-                "the service, the backends and the idle-shrinking pools came to rest: " + Thread.getAllStackTraces()
-                        .keySet().stream().map(Thread::getName).filter(n -> SHRINKING.stream().anyMatch(n::startsWith))
-                        .toList());
+                () -> "the service, the backends and the idle-shrinking pools came to rest: " + Thread
+                        .getAllStackTraces().keySet().stream().map(Thread::getName)
+                        .filter(n -> SHRINKING.stream().anyMatch(n::startsWith)).toList());
     }
 
     private static long threadsBesideVertxWorkers() {
