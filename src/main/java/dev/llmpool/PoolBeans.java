@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -52,11 +54,13 @@ import dev.llmpool.ensemble.JudgeVerdict;
 import dev.llmpool.ensemble.ProviderStats;
 import dev.llmpool.ensemble.VotingStrategy;
 import dev.llmpool.ensemble.WeightedStrategy;
+import dev.llmpool.health.BreakerEvents;
 import dev.llmpool.health.HealthChecker;
 import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.health.HealthReporter;
 import dev.llmpool.metrics.MetricsScrape;
 import dev.llmpool.metrics.RequestMetrics;
+import dev.llmpool.providers.BackendDeadline;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
 import dev.llmpool.providers.ProviderCallPreparer;
@@ -107,6 +111,9 @@ public class PoolBeans implements CamelConfiguration {
     private long redisRetryMs;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
+    // Resilience (issue 4): idle backend-call threads end after this, so the pool shrinks back after a burst.
+    @PropertyInject(value = "pool.http.backend-thread-idle-ms", defaultValue = "30000")
+    private long backendThreadIdleMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -214,6 +221,23 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
+        // --- Resilience (issue 4) ---------------------------------------------------------------------------
+        // The provider routes' circuit breakers are created in this registry (the Resilience4j EIP looks it up by
+        // type): their state changes and failed calls feed /health and provider selection.
+        r.bind("circuitBreakerRegistry", CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(),
+                new BreakerEvents(health)));
+        // Every backend call (connect, headers, body) is held to its remaining budget as a whole.
+        camel.getComponent("http", HttpComponent.class)
+                .setHttpClientConfigurer(new BackendDeadline(timers, connectTimeoutMs));
+        // The timer threads (deadlines, hedges, call cuts) end with the context, not with the JVM.
+        camel.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() {
+                timers.shutdownNow();
+            }
+        });
+        // --- end of resilience --------------------------------------------------------------------------------
+
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override
@@ -243,7 +267,7 @@ public class PoolBeans implements CamelConfiguration {
 
     /** Backend calls block a thread each (camel-http and the Resilience4j EIP are blocking); bounded, never unbounded. */
     private ThreadPoolExecutor backendCallPool() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(backendThreads, backendThreads, 30, TimeUnit.SECONDS,
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(backendThreads, backendThreads, backendThreadIdleMs, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(backendQueue), daemon("llmpool-backend"));
         pool.allowCoreThreadTimeOut(true);
         return pool;

@@ -70,12 +70,14 @@ public final class ConfigLoader {
         }
         String b = k + "breaker.";
         BreakerSettings breaker = new BreakerSettings(
-                (float) number(p, b + "failure-rate-threshold", 50),
+                percentage(p, b + "failure-rate-threshold", 50),
                 (int) positiveLong(p, b + "minimum-calls", 5),
                 (int) positiveLong(p, b + "sliding-window-size", 10),
                 (int) positiveLong(p, b + "wait-in-open-seconds", 10),
                 (int) positiveLong(p, b + "slow-call-seconds", 30),
-                (int) positiveLong(p, b + "half-open-calls", 1));
+                (int) positiveLong(p, b + "half-open-calls", 1),
+                percentage(p, b + "slow-call-rate-threshold", 100),
+                nonNegativeLong(p, k + "max-concurrency-wait-ms", 0));
         return new ProviderConfig(name, stripSlash(url), kind, require(p, k + "model"), weight,
                 (int) positiveLong(p, k + "max-concurrency", 4), breaker);
     }
@@ -177,6 +179,15 @@ public final class ConfigLoader {
         } catch (NumberFormatException e) {
             throw new ConfigException(key + " must be a number, got '" + v + "'");
         }
+    }
+
+    /** A threshold in percent: Resilience4j accepts (0, 100]. */
+    private static float percentage(Properties p, String key, double def) {
+        double v = number(p, key, def);
+        if (v <= 0 || v > 100) {
+            throw new ConfigException(key + " must be a percentage in (0, 100], got " + v);
+        }
+        return (float) v;
     }
 
     private static long positiveLong(Properties p, String key, long def) {

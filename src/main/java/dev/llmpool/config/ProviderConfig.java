@@ -13,13 +13,20 @@ public record ProviderConfig(
     /** The HTTP dialect a backend speaks. */
     public enum Kind { OLLAMA, OPENAI }
 
-    /** Circuit breaker tuning per provider; defaults suit a local model that answers in seconds. */
+    /**
+     * Circuit breaker and bulkhead tuning per provider; defaults suit a local model that answers in seconds.
+     *
+     * @param slowCallRateThreshold   % of calls slower than {@code slowCallDurationThresholdSeconds} that opens it
+     * @param bulkheadMaxWaitMillis   how long a call waits for a free slot when max-concurrency calls are in flight
+     */
     public record BreakerSettings(
             float failureRateThreshold,
             int minimumNumberOfCalls,
             int slidingWindowSize,
             int waitDurationInOpenStateSeconds,
             int slowCallDurationThresholdSeconds,
-            int permittedCallsInHalfOpenState) {
+            int permittedCallsInHalfOpenState,
+            float slowCallRateThreshold,
+            long bulkheadMaxWaitMillis) {
     }
 }

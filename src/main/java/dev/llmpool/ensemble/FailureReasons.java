@@ -24,10 +24,12 @@ public final class FailureReasons {
                 return t.getMessage();
             }
             if (t instanceof CallNotPermittedException) {
-                return "circuit breaker open";
+                // half-open lets only its probe calls through; the others are refused like an open breaker's
+                return String.valueOf(t.getMessage()).contains("HALF_OPEN") ? "circuit breaker half-open (probing)"
+                        : "circuit breaker open";
             }
             if (t instanceof BulkheadFullException) {
-                return "at max-concurrency";
+                return "busy: max-concurrency calls already in flight";
             }
             if (t instanceof ConnectException) {
                 return "connection refused";

@@ -149,8 +149,9 @@ final class FanOut {
     /** Every reply counts for WEIGHTED's live factor, also those that arrive after the outcome was decided. */
     private void recordStats(Exchange branch) {
         ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
-        if (branch.getException() instanceof dev.llmpool.providers.DeadlineExceededException) {
-            return;
+        if (branch.getException() instanceof dev.llmpool.providers.DeadlineExceededException
+                || branch.getException() instanceof io.github.resilience4j.bulkhead.BulkheadFullException) {
+            return; // neither a spent budget nor a full bulkhead says anything about the provider's quality
         }
         long ms = (System.nanoTime() - branch.getProperty(FIRED_NANOS, Long.class)) / 1_000_000;
         stats.record(call.provider().name(), branch.getException() == null, ms);

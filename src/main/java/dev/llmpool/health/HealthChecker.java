@@ -43,7 +43,11 @@ public class HealthChecker {
     public void checkAll() {
         List<CompletableFuture<Void>> checks = new ArrayList<>();
         for (ProviderConfig p : config.current().providers().values()) {
-            checks.add(check(p));
+            try {
+                checks.add(check(p));
+            } catch (RuntimeException e) { // the check could not even be sent: keep what is known, try next round
+                LOG.warn("event=health_check_error provider={} reason=\"{}\"", p.name(), FailureReasons.describe(e));
+            }
         }
         CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).join();
     }

@@ -3,10 +3,17 @@ package dev.llmpool.health;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What the background checks last found, per provider. Never blocks a request. */
+/**
+ * What is known about each provider without asking it: the last background check, its circuit breaker's state
+ * and the last failure of a real call. Never blocks a request.
+ */
 public class HealthRegistry {
 
+    public static final String CLOSED = "CLOSED";
+
     private final Map<String, ProviderHealth> byProvider = new ConcurrentHashMap<>();
+    private final Map<String, String> circuits = new ConcurrentHashMap<>();
+    private final Map<String, String> callErrors = new ConcurrentHashMap<>();
 
     public void record(String provider, ProviderHealth health) {
         byProvider.put(provider, health);
@@ -16,9 +23,39 @@ public class HealthRegistry {
         return byProvider.getOrDefault(provider, ProviderHealth.UNKNOWN);
     }
 
-    /** Why the provider is known to be down, or null if it is up or not checked yet. */
+    /** The provider's circuit breaker changed state (CLOSED, OPEN, HALF_OPEN, ...). */
+    public void recordCircuit(String provider, String state) {
+        circuits.put(provider, state);
+    }
+
+    /** CLOSED until its breaker says otherwise. */
+    public String circuit(String provider) {
+        return circuits.getOrDefault(provider, CLOSED);
+    }
+
+    /** A real call to the provider failed, for the reason given (what the breaker counted). */
+    public void recordCallError(String provider, String reason) {
+        callErrors.put(provider, reason);
+    }
+
+    /** The reason of the provider's last failed call, or null if none failed. */
+    public String lastCallError(String provider) {
+        return callErrors.get(provider);
+    }
+
+    /**
+     * Why the provider is to be left out of a request, or null if it may be called: its last check failed, or
+     * its breaker is open (it lets probes through again by itself, as HALF_OPEN, after its wait).
+     */
     public String downReason(String provider) {
         ProviderHealth h = get(provider);
-        return h.status() == ProviderHealth.Status.DOWN ? "health check failed: " + h.lastError() : null;
+        if (h.status() == ProviderHealth.Status.DOWN) {
+            return "health check failed: " + h.lastError();
+        }
+        return isOpen(circuit(provider)) ? "circuit breaker open" : null;
+    }
+
+    static boolean isOpen(String circuit) {
+        return circuit.equals("OPEN") || circuit.equals("FORCED_OPEN");
     }
 }

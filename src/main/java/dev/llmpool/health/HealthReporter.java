@@ -4,10 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
 
 import dev.llmpool.api.HttpReply;
 import dev.llmpool.config.ConfigStore;
@@ -16,8 +14,9 @@ import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.config.TaskConfig;
 
 /**
- * {@code GET /health}: each provider's last check and circuit state. UP when every provider is usable,
- * DOWN when some task has no usable provider left (503), DEGRADED in between.
+ * {@code GET /health}: each provider's last check, circuit state and last error. UP when every provider is
+ * usable, DOWN when some task has no usable provider left (503), DEGRADED in between. A provider is usable when
+ * its last check did not fail and its circuit breaker is not open (the same rule that selects providers).
  */
 public class HealthReporter implements Processor {
 
@@ -39,8 +38,8 @@ public class HealthReporter implements Processor {
         int usable = 0;
         for (ProviderConfig p : cfg.providers().values()) {
             ProviderHealth h = registry.get(p.name());
-            String circuit = circuitState(exchange.getContext(), p.name());
-            if (isUsable(h, circuit)) {
+            String circuit = registry.circuit(p.name());
+            if (isUsable(p.name())) {
                 usable++;
             }
             ObjectNode n = list.addObject();
@@ -51,13 +50,11 @@ public class HealthReporter implements Processor {
             } else {
                 n.putNull("latency_ms");
             }
-            n.put("last_error", h.lastError());
+            n.put("last_error", lastError(p.name(), h, circuit));
         }
         String status = usable == cfg.providers().size() ? "UP" : "DEGRADED";
         for (TaskConfig t : cfg.tasks().values()) {
-            boolean any = t.providers().stream()
-                    .anyMatch(name -> isUsable(registry.get(name), circuitState(exchange.getContext(), name)));
-            if (!any) {
+            if (t.providers().stream().noneMatch(this::isUsable)) {
                 status = "DOWN";
             }
         }
@@ -67,13 +64,16 @@ public class HealthReporter implements Processor {
                 java.util.Map.of());
     }
 
-    private static boolean isUsable(ProviderHealth h, String circuit) {
-        return h.status() != ProviderHealth.Status.DOWN && !"OPEN".equals(circuit);
+    /** Usable: a request would call it (its check has not failed and its breaker is not open). */
+    private boolean isUsable(String provider) {
+        return registry.downReason(provider) == null;
     }
 
-    /** The breaker is the provider route's circuitBreaker node, whose id is {@code breaker-<name>}. */
-    static String circuitState(CamelContext camel, String provider) {
-        ResilienceProcessor p = camel.getProcessor("breaker-" + provider, ResilienceProcessor.class);
-        return p == null ? "CLOSED" : p.getCircuitBreakerState();
+    /** The failed check's reason; else, while its breaker is not closed, the last failed call's; else none. */
+    private String lastError(String provider, ProviderHealth h, String circuit) {
+        if (h.status() == ProviderHealth.Status.DOWN || HealthRegistry.CLOSED.equals(circuit)) {
+            return h.lastError();
+        }
+        return registry.lastCallError(provider);
     }
 }

@@ -25,7 +25,7 @@ class CacheKeysTest {
 
     private static ProviderConfig provider(String model) {
         return new ProviderConfig("phi3", "http://localhost:11434", ProviderConfig.Kind.OLLAMA, model, 0.6, 4,
-                new ProviderConfig.BreakerSettings(50, 5, 10, 10, 30, 1));
+                new ProviderConfig.BreakerSettings(50, 5, 10, 10, 30, 1, 100, 0));
     }
 
     private static TaskConfig task(String template, long hedgeAfterMs) {

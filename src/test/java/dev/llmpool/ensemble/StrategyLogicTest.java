@@ -23,7 +23,7 @@ class StrategyLogicTest {
 
     private static ProviderConfig provider(String name, double weight) {
         return new ProviderConfig(name, "http://x", ProviderConfig.Kind.OLLAMA, name + ":1b", weight, 4,
-                new BreakerSettings(50, 5, 10, 10, 30, 1));
+                new BreakerSettings(50, 5, 10, 10, 30, 1, 100, 0));
     }
 
     private static Tally tally(boolean json, String... providers) {

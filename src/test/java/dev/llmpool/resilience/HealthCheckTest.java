@@ -1,0 +1,127 @@
+package dev.llmpool.resilience;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Properties;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Background health checks (every 300 ms here): a provider that is down, or no longer lists its model, is left
+ * out of selection until a later check finds it back; /health is UP, DEGRADED (some provider unusable) or DOWN
+ * (some task has none left), with each provider's last_error.
+ */
+class HealthCheckTest extends ResilienceTestSupport {
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        Properties p = super.useOverridePropertiesWithPropertiesComponent();
+        p.put("pool.health.interval-ms", "300");
+        return p;
+    }
+
+    @Override
+    protected String extraConfig() {
+        return """
+                pool.providers.gemma_openai.url=%s
+                pool.providers.gemma_openai.kind=openai
+                pool.providers.gemma_openai.model=gemma2:9b
+                pool.tasks.openai_only.providers=gemma_openai,llama31
+                pool.tasks.openai_only.prompt=prompts/expand_queries.md
+                """.formatted(C.url());
+    }
+
+    private void awaitStatus(String provider, String status) {
+        assertTrue(eventually(Duration.ofSeconds(10), () -> provider(health(), provider).path("status").asText()
+                .equals(status)), provider + " should be " + status + ": " + health());
+    }
+
+    @Test
+    void everyProviderIsUpWithNoError() {
+        HttpResponse<String> r = get("/health");
+        assertEquals(200, r.statusCode());
+        JsonNode h = json(r);
+        assertEquals("UP", h.path("status").asText());
+        for (JsonNode p : h.path("providers")) {
+            assertEquals("UP", p.path("status").asText(), p.toString());
+            assertEquals("CLOSED", p.path("circuit").asText());
+            assertTrue(p.path("last_error").isNull());
+            assertTrue(p.path("latency_ms").asLong(-1) >= 0);
+        }
+    }
+
+    @Test
+    void aStoppedBackendIsLeftOutThenComesBackWhenItRecovers() {
+        C.stop(); // gemma2 and gemma_openai
+        awaitStatus("gemma2", "DOWN");
+        JsonNode h = health();
+        assertEquals("DEGRADED", h.path("status").asText(), "every task still has a provider: " + h);
+        assertEquals("connection refused", provider(h, "gemma2").path("last_error").asText());
+        HttpResponse<String> judged = infer("site_tactics", "");
+        assertEquals(200, judged.statusCode(), judged.body());
+        assertEquals("llama31", json(judged).path("winner_provider").asText());
+
+        C.restart();
+        awaitStatus("gemma2", "UP");
+        awaitStatus("gemma_openai", "UP");
+        assertEquals("UP", health().path("status").asText());
+        assertNull(provider(health(), "gemma2").path("last_error").textValue());
+        HttpResponse<String> back = infer("openai_only", "");
+        assertEquals("gemma_openai", json(back).path("winner_provider").asText(), "it is selected again: " + back.body());
+    }
+
+    @Test
+    void aTaskWithNoProviderLeftMakesHealthDownAndAnswers503AtOnce() {
+        A.stop(); // phi3, the only provider of enrich_metadata
+        awaitStatus("phi3", "DOWN");
+        HttpResponse<String> h = get("/health");
+        assertEquals(503, h.statusCode(), h.body());
+        assertEquals("DOWN", json(h).path("status").asText());
+
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = infer("enrich_metadata", "");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals("no_provider_available", json(r).path("error").path("code").asText());
+        assertEquals("health check failed: connection refused", reason(r, "phi3"));
+        assertTrue(ms < 1000, "no backend was waited for: " + ms + " ms");
+        assertEquals("llama31", json(infer("expand_queries", "")).path("winner_provider").asText(),
+                "a task with another provider still answers");
+
+        A.restart();
+        awaitStatus("phi3", "UP");
+        assertEquals("UP", health().path("status").asText());
+        assertEquals(200, infer("enrich_metadata", "").statusCode());
+    }
+
+    @Test
+    void anUnloadedModelIsDownUntilItIsListedAgain() {
+        A.unlist("phi3:mini");
+        awaitStatus("phi3", "DOWN");
+        assertEquals("model 'phi3:mini' is not listed by /api/tags", provider(health(), "phi3").path("last_error").asText());
+        int calls = A.calls("phi3:mini");
+        assertEquals("llama31", json(infer("expand_queries", "")).path("winner_provider").asText());
+        assertEquals(calls, A.calls("phi3:mini"), "a provider known to be down is not called");
+
+        A.model("phi3:mini");
+        awaitStatus("phi3", "UP");
+        assertEquals("phi3", json(infer("expand_queries", "")).path("winner_provider").asText());
+    }
+
+    @Test
+    void anOpenAiCompatibleProviderIsCheckedOnV1Models() {
+        assertTrue(C.requestedPaths().contains("/v1/models"));
+        C.unlist("gemma2:9b");
+        awaitStatus("gemma_openai", "DOWN");
+        assertEquals("model 'gemma2:9b' is not listed by /v1/models",
+                provider(health(), "gemma_openai").path("last_error").asText());
+        assertEquals("model 'gemma2:9b' is not listed by /api/tags",
+                provider(health(), "gemma2").path("last_error").asText());
+        assertEquals("DEGRADED", health().path("status").asText());
+    }
+}
