@@ -56,11 +56,16 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
     private static final long RAMP_MS = Long.getLong("load.rampMs", 500);
     private static final long DEADLINE_MS = 1500;
     /**
-     * How late past its deadline an answer may come and still count as on time: scheduling slack on a busy machine
-     * (client, service and backends share this JVM). 1500 ms in the load profile; the short run in the normal
-     * suite, which shares the machine with everything else, allows 5 s (a request left hanging still shows).
+     * How late past its deadline an answer may reach the caller and still count as on time. Client, service and
+     * backends share this JVM and, here, two cores with other work. On such a machine (load average 9 to 15) answers
+     * reached the callers up to 2.6 s after their deadline, while the service's own time for a 200 stayed within
+     * about 0.75 s of it (JUDGE, with the most thread hops): the rest was waiting for CPU in the HTTP layers. 3 s in
+     * the load profile, 5 s in the short run of the normal suite; a request left hanging would still show (the
+     * client gives up after deadline + 10 s).
      */
     private static final long LATE_MS = Long.getLong("load.lateMs", 5000);
+    /** The service's own lateness bound: duration_ms of a 200 (its route's time) at most the deadline plus this. */
+    private static final long SERVICE_LATE_MS = Long.getLong("load.serviceLateMs", 1000);
     private static final List<String> TASKS = List.of("expand_queries", "site_tactics", "trio", "enrich_metadata");
     /** HTTP/1.1, a connection per caller: the JDK client's h2c upgrade would multiplex every caller on one. */
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -68,11 +73,16 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
     /** Thread name prefixes of the pools that shrink to nothing when idle: none left means at rest. */
     private static final List<String> SHRINKING = List.of("llmpool-backend-", "fake-backend-", "load-client-");
     private static final String VERTX_WORKER = "vert.x-worker-thread-";
+    private static final int WORKER_THREADS = 250;
 
     @Override
     protected Properties useOverridePropertiesWithPropertiesComponent() {
         Properties p = super.useOverridePropertiesWithPropertiesComponent();
         p.put("pool.http.backend-thread-idle-ms", "1000");
+        // Pools sized for 200 callers rather than the shipped 400 + 2 x 256 threads: with a thousand threads on
+        // two busy cores, reaching a JVM safepoint took up to 1.3 s (-Xlog:safepoint), freezing client and service.
+        p.put("pool.http.worker-threads", String.valueOf(WORKER_THREADS));
+        p.put("pool.http.backend-threads", "160");
         return p;
     }
 
@@ -137,21 +147,26 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
                 .limit(10).forEach(e -> System.out.println("event=load_reason count=" + e.getValue().sum()
                         + " reason=\"" + e.getKey() + "\""));
         System.out.printf("event=load_test callers=%d seconds=%d requests=%d by_status=%s dropped=%d malformed=%d "
-                        + "late=%d max_ms=%d threads_before=%d threads_after=%d heap_before_mb=%d heap_after_mb=%d%n",
+                        + "late=%d max_ms=%d max_service_ms=%d threads_before=%d threads_after=%d heap_before_mb=%d "
+                        + "heap_after_mb=%d%n",
                 CALLERS, SECONDS, stats.total(), stats.byStatus(), stats.dropped.get(), stats.malformed.get(),
-                stats.late.get(), stats.maxMs.get(), threadsBefore, threadsAfter, heapBefore >> 20, heapAfter >> 20);
+                stats.late.get(), stats.maxMs.get(), stats.maxServiceMs.get(), threadsBefore, threadsAfter,
+                heapBefore >> 20, heapAfter >> 20);
 
         assertTrue(stats.total() >= CALLERS, "every caller got through at least once");
         assertEquals(0, stats.dropped.get(), "no request was dropped (connection error or client timeout): "
                 + stats.firstDrop);
         assertEquals(0, stats.malformed.get(), "every answer had the contract's body: " + stats.firstMalformed);
         assertEquals(0, stats.late.get(), "none later than its deadline + " + LATE_MS + " ms: " + stats.firstLate);
+        assertTrue(stats.maxServiceMs.get() <= DEADLINE_MS + SERVICE_LATE_MS,
+                "the service itself answers by the deadline: " + stats.slowestAnswer);
         assertTrue(stats.byStatus().keySet().stream().allMatch(s -> s == 200 || s == 503 || s == 504),
                 "only 200, 503 and 504: " + stats.byStatus());
         assertTrue(stats.byStatus().getOrDefault(200, 0) > 0, "the healthy paths kept answering");
         assertTrue(threadsAfter <= threadsBefore + 5,
                 "live threads (beside Vert.x workers) back at their level: " + threadsBefore + " -> " + threadsAfter);
-        assertTrue(threadsByName().getOrDefault(VERTX_WORKER + "#", 0) <= 400, "Vert.x workers within their pool size");
+        assertTrue(threadsByName().getOrDefault(VERTX_WORKER + "#", 0) <= WORKER_THREADS,
+                "Vert.x workers within their pool size");
         assertTrue(heapAfter <= heapBefore + Math.max(16L << 20, heapBefore / 2),
                 "heap back near its level: " + (heapBefore >> 20) + " MB -> " + (heapAfter >> 20) + " MB");
     }
@@ -228,12 +243,20 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         stats.maxMs.accumulateAndGet(ms, Math::max);
+        JsonNode body = parse(r.body());
         if (ms > DEADLINE_MS + LATE_MS) {
             stats.late.incrementAndGet();
             stats.firstLate = requestId + " " + task + " " + r.statusCode() + " after " + ms + " ms";
         }
+        if (r.statusCode() == 200 && body != null) {
+            long serviceMs = body.path("duration_ms").asLong();
+            if (serviceMs > stats.maxServiceMs.getAndAccumulate(serviceMs, Math::max)) {
+                stats.slowestAnswer = requestId + " " + task + " " + body.path("strategy_used").asText() + " hedged="
+                        + body.path("hedged").asBoolean() + " winner=" + body.path("winner_provider").asText() + " "
+                        + serviceMs + " ms in the service, " + ms + " ms at the caller";
+            }
+        }
         stats.count(r.statusCode());
-        JsonNode body = parse(r.body());
         if (r.statusCode() != 200 && body != null) {
             body.path("error").path("providers").fields().forEachRemaining(e -> stats.reasons.computeIfAbsent(
                     e.getKey() + ": " + e.getValue().asText(), k -> new LongAdder()).increment());
@@ -323,6 +346,9 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
         volatile String firstDrop;
         volatile String firstLate;
         volatile Map<String, Integer> peakPools = Map.of();
+        /** The longest duration_ms of a 200, as the service measured it (from its route's start to the answer). */
+        final AtomicLong maxServiceMs = new AtomicLong();
+        volatile String slowestAnswer;
 
         void count(int status) {
             statuses.computeIfAbsent(status, s -> new LongAdder()).increment();
