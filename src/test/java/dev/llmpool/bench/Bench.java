@@ -117,6 +117,7 @@ public final class Bench {
             backend.getOutputStream().close(); // the backend exits when its stdin closes
             backend.destroy();
         }
+        deleteWorkDir();
         List<Report.Row> rows = Report.rows(mode, samples, cacheAvailable);
         String table = Report.table(rows);
         System.out.println();
@@ -338,6 +339,7 @@ public final class Bench {
         doc.put("command", "bash bench/run.sh" + (mode == FULL ? "" : " --" + mode.name()));
         doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
                 "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                "service_java", System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "same"),
                 "service_jvm_options", String.join(" ", serviceJvm),
                 "load_average_before_each_run", loadAverages));
         List<Map<String, Object>> tableRows = new ArrayList<>();
@@ -356,6 +358,13 @@ public final class Bench {
         JSON.writeValue(out.toFile(), doc);
         Files.writeString(Path.of(out.toString().replaceFirst("\\.json$", "") + ".md"), "Run "
                 + doc.get("date") + " (" + doc.get("command") + ", medians of " + mode.runs() + " run(s))\n\n" + table + "\n");
+    }
+
+    /** The services' working directories and logs; kept when a run fails, for its service.log. */
+    private void deleteWorkDir() throws IOException {
+        try (var files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     static int freePort() throws IOException {

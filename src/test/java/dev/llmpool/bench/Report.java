@@ -72,9 +72,14 @@ final class Report {
                 s.median("inflight.direct_errors")), "0", inErrors == 0));
         double limit = mode.slowMs() + 500;
         double max = s.median("inflight.max_ms");
-        rows.add(new Row(in + ": slowest answer (p99)", String.format(Locale.ROOT, "%.2f s (p99 %.2f s; direct %.2f s, p99 %.2f s)",
+        double completed = s.median("inflight.completed");
+        // requests not answered before the run ended count as too slow
+        boolean allAnswered = completed >= mode.inflight();
+        rows.add(new Row(in + ": slowest answer (p99)", String.format(Locale.ROOT,
+                "%s%.2f s (p99 %.2f s; direct %.2f s, p99 %.2f s)", allAnswered ? "" : String.format(Locale.ROOT,
+                        "only %.0f answered in %d s; of those ", completed, (int) Math.ceil(mode.slowMs() / 1000.0) + 2),
                 max / 1000, s.median("inflight.p99_ms") / 1000, s.median("inflight.direct_max_ms") / 1000,
-                s.median("inflight.direct_p99_ms") / 1000), "≤ " + fmt(limit / 1000) + " s", max <= limit));
+                s.median("inflight.direct_p99_ms") / 1000), "≤ " + fmt(limit / 1000) + " s", allAnswered && max <= limit));
         double rss = s.median("inflight.peak_rss_mb");
         rows.add(new Row(in + ": service peak RSS", String.format(Locale.ROOT, "%.0f MB", rss), "≤ 512 MB", rss <= 512));
         rows.add(new Row(in + ": service live threads at peak", String.format(Locale.ROOT, "%.0f",

@@ -46,7 +46,9 @@ final class Service implements AutoCloseable {
         Files.writeString(workDir.resolve("application.properties"), config);
         Path log = workDir.resolve("service.log");
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // BENCH_SERVICE_JAVA: run the service on another JDK (e.g. a 21+ for pool.http.virtual-threads)
+        String java = System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "");
+        cmd.add(java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java);
         cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar.toAbsolutePath().toString());
