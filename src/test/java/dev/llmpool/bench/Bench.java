@@ -59,6 +59,7 @@ public final class Bench {
     private int backend50;
     private int backendSlow;
     private boolean cacheAvailable;
+    private long backendPid;
 
     Bench(Mode mode, Path jar, Path out, List<String> serviceJvm) throws IOException {
         this.mode = mode;
@@ -106,6 +107,7 @@ public final class Bench {
         backend50 = freePort();
         backendSlow = freePort();
         Process backend = startBackend();
+        backendPid = backend.pid();
         try {
             for (int rep = 1; rep <= mode.runs(); rep++) {
                 loadAverages.add(Files.readString(Path.of("/proc/loadavg")).trim());
@@ -137,9 +139,16 @@ public final class Bench {
             cacheAvailable = probeCache(svc);
             for (long latency : new long[] {0, 50}) {
                 for (int c : mode.concurrencies()) {
+                    double backendCpu = Service.cpuSeconds(backendPid);
                     Wrk.Result direct = load("direct", directUrl(latency), directBody(), c);
+                    backendCpu = Service.cpuSeconds(backendPid) - backendCpu;
+                    double serviceCpu = svc.cpuSeconds();
                     Wrk.Result pool = load("pool FASTEST", poolUrl(svc), poolBody("fast" + latency, false), c);
+                    serviceCpu = svc.cpuSeconds() - serviceCpu;
                     String cell = "fastest.c" + c + ".b" + latency + "ms.";
+                    // CPU per request: what each costs, whatever else the machine's cores were busy with
+                    samples.add(cell + "pool_cpu_us_per_request", serviceCpu * 1e6 / Math.max(1, pool.requests()));
+                    samples.add(cell + "backend_cpu_us_per_request", backendCpu * 1e6 / Math.max(1, direct.requests()));
                     samples.add(cell + "pool_p50_ms", pool.p50());
                     samples.add(cell + "pool_p99_ms", pool.p99());
                     samples.add(cell + "direct_p50_ms", direct.p50());
@@ -154,7 +163,10 @@ public final class Bench {
                 }
             }
             int c64 = mode.concurrencies()[mode.concurrencies().length - 1];
+            double serviceCpu = svc.cpuSeconds();
             Wrk.Result vote = load("pool VOTING x3", poolUrl(svc), poolBody("vote0", false), c64);
+            samples.add("voting.c" + c64 + ".b0ms.pool_cpu_us_per_request",
+                    (svc.cpuSeconds() - serviceCpu) * 1e6 / Math.max(1, vote.requests()));
             samples.add("voting.c" + c64 + ".b0ms.pool_rps", vote.rps());
             samples.add("voting.c" + c64 + ".b0ms.errors", vote.errors());
             samples.add("voting.c" + c64 + ".b0ms.throughput_ratio",

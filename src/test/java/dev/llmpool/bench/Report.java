@@ -41,10 +41,15 @@ final class Report {
                 String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct (%.0f req/s), %.0f errors",
                         s.median(t + "pool_rps"), ratio * 100, s.median(t + "direct_rps"), errors),
                 "≥ 40% of direct, 0 errors", ratio >= 0.40 && errors == 0));
+        rows.add(new Row(String.format("CPU per request, FASTEST, c=%d, backend 0 ms", top),
+                String.format(Locale.ROOT, "service %.0f µs (the fast backend: %.0f µs)",
+                        s.median(t + "pool_cpu_us_per_request"), s.median(t + "backend_cpu_us_per_request")),
+                "(reported)", null));
         String v = "voting.c" + top + ".b0ms.";
         rows.add(new Row(String.format("Throughput, VOTING over 3 providers, c=%d, backend 0 ms", top),
-                String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct, %.0f errors", s.median(v + "pool_rps"),
-                        s.median(v + "throughput_ratio") * 100, s.median(v + "errors")),
+                String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct, %.0f errors; service CPU %.0f µs/request",
+                        s.median(v + "pool_rps"), s.median(v + "throughput_ratio") * 100, s.median(v + "errors"),
+                        s.median(v + "pool_cpu_us_per_request")),
                 "", null));
         if (cacheAvailable) {
             double cr = s.median("cache.c" + top + ".throughput_ratio");

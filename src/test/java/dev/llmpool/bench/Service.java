@@ -135,6 +135,22 @@ final class Service implements AutoCloseable {
         return 0;
     }
 
+    /** CPU time the service has used (user + system), in seconds. */
+    double cpuSeconds() {
+        return cpuSeconds(pid());
+    }
+
+    /** CPU time of a process from /proc/<pid>/stat (utime and stime, in clock ticks of 1/100 s). */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException gone) {
+            return Double.NaN;
+        }
+    }
+
     static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
