@@ -302,8 +302,10 @@ public final class Bench {
         c.append("pool.grpc.port=").append(freePort()).append('\n');
         if (inflightRun) {
             // The in-flight run raises what bounds concurrent requests: each in-flight request holds a
-            // backend-call thread and a pooled connection to the backend (no longer a Vert.x worker thread).
+            // backend-call thread and a pooled connection to the backend (no longer a Vert.x worker thread);
+            // the queue takes the burst while the pool's threads wake up (a full queue fails calls at once).
             c.append("pool.http.backend-threads=").append(slowConcurrency).append('\n');
+            c.append("pool.http.backend-queue=").append(slowConcurrency).append('\n');
             c.append("pool.http.max-connections=").append(slowConcurrency).append('\n');
         }
         return c.toString();
