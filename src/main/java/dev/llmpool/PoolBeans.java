@@ -114,6 +114,9 @@ public class PoolBeans implements CamelConfiguration {
     // Resilience (issue 4): idle backend-call threads end after this, so the pool shrinks back after a burst.
     @PropertyInject(value = "pool.http.backend-thread-idle-ms", defaultValue = "30000")
     private long backendThreadIdleMs;
+    /** Performance (issue 7): backend calls on virtual threads when the JVM has them (21+). */
+    @PropertyInject(value = "pool.http.virtual-threads", defaultValue = "false")
+    private boolean virtualThreads;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -238,6 +241,12 @@ public class PoolBeans implements CamelConfiguration {
         });
         // --- end of resilience --------------------------------------------------------------------------------
 
+        // --- Performance (issue 7, see README "Performance") ---------------------------------------------
+        // platform-http's engine, replaced so that a request holds no thread while its backends answer.
+        var httpEngine = new org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine();
+        httpEngine.setCamelContext(camel);
+        r.bind("platform-http-engine", httpEngine);
+
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override
@@ -265,8 +274,20 @@ public class PoolBeans implements CamelConfiguration {
                 .build());
     }
 
-    /** Backend calls block a thread each (camel-http and the Resilience4j EIP are blocking); bounded, never unbounded. */
-    private ThreadPoolExecutor backendCallPool() {
+    /**
+     * Backend calls block a thread each (camel-http and the Resilience4j EIP are blocking); bounded, never unbounded.
+     * With pool.http.virtual-threads on a JDK 21+, each call gets a virtual thread instead: a call waiting for its
+     * backend then holds no platform thread, and the providers' bulkheads (max-concurrency) bound the calls.
+     */
+    private java.util.concurrent.ExecutorService backendCallPool() {
+        if (virtualThreads && Runtime.version().feature() >= 21) {
+            try { // reflection: the project builds for Java 17
+                return (java.util.concurrent.ExecutorService) Executors.class
+                        .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot make virtual threads", e);
+            }
+        }
         ThreadPoolExecutor pool = new ThreadPoolExecutor(backendThreads, backendThreads, backendThreadIdleMs, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(backendQueue), daemon("llmpool-backend"));
         pool.allowCoreThreadTimeOut(true);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The performance benchmark (README "Performance"): builds the jar, then runs dev.llmpool.bench.Bench, which
+# starts a fast fake Ollama backend and the service as separate processes, drives them with wrk over loopback
+# and prints the table. Full run (3 runs per cell, about 10 minutes): bash bench/run.sh
+# Quick (1 run, under a minute): bash bench/run.sh --quick     Smoke (seconds, CI): bash bench/run.sh --smoke
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+mvn -B -q -ntp package -DskipTests -Dmaven.test.skip.exec=true
+exec java -cp target/test-classes:target/llm-pool.jar dev.llmpool.bench.Bench "$@"

@@ -1,0 +1,390 @@
+package dev.llmpool.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipFile;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The performance benchmark (issue 7): starts a {@link FastBackend} and the pool as separate processes, drives
+ * them with wrk over loopback, and compares every figure with the same backend called directly in the same
+ * run. Prints a table with each figure beside its target and writes the figures as JSON.
+ *
+ * <p>{@code bash bench/run.sh [--quick|--smoke] [--runs N] [--out FILE]}; see README "Performance".
+ */
+public final class Bench {
+
+    /** How much to measure: repetitions, seconds per cell, concurrencies, the in-flight run's size. */
+    record Mode(String name, int runs, int cellSeconds, int warmupSeconds, int[] concurrencies, int inflight,
+                long slowMs) {
+    }
+
+    static final Mode FULL = new Mode("full", 3, 8, 12, new int[] {1, 16, 64}, 2000, 5000);
+    static final Mode QUICK = new Mode("quick", 1, 2, 4, new int[] {1, 16, 64}, 2000, 5000);
+    /** A few seconds per cell kind, to prove the harness still works (CI); its figures mean nothing. */
+    static final Mode SMOKE = new Mode("smoke", 1, 1, 1, new int[] {1, 64}, 50, 1000);
+
+    private static final String MODEL = "bench-model";
+    private static final String PROMPT = "Say ok.";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Mode mode;
+    private final Path jar;
+    private final Path out;
+    private final List<String> serviceJvm;
+    private final Path work;
+    private final Wrk wrk;
+    private final Samples samples = new Samples();
+    private final List<String> loadAverages = new ArrayList<>();
+    private int backend0;
+    private int backend50;
+    private int backendSlow;
+    private boolean cacheAvailable;
+    private long backendPid;
+
+    Bench(Mode mode, Path jar, Path out, List<String> serviceJvm) throws IOException {
+        this.mode = mode;
+        this.jar = jar;
+        this.out = out;
+        this.serviceJvm = serviceJvm;
+        this.work = Files.createTempDirectory("llmpool-bench");
+        this.wrk = new Wrk(work);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Mode mode = FULL;
+        Path out = null;
+        Path jar = Path.of("target/llm-pool.jar");
+        Integer runs = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> mode = QUICK;
+                case "--smoke" -> mode = SMOKE;
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--jar" -> jar = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (use --quick, --smoke, --runs N, --out FILE, --jar FILE)");
+            }
+        }
+        if (runs != null) {
+            mode = new Mode(mode.name(), runs, mode.cellSeconds(), mode.warmupSeconds(), mode.concurrencies(),
+                    mode.inflight(), mode.slowMs());
+        }
+        if (out == null) {
+            out = Path.of("bench/results", mode == FULL ? "latest.json" : mode.name() + ".json");
+        }
+        String opts = System.getenv().getOrDefault("BENCH_SERVICE_OPTS", "").trim();
+        new Bench(mode, jar, out, opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+"))).run();
+    }
+
+    /** Runs every cell {@code mode.runs()} times, prints the table and writes the results file. */
+    Path run() throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " not found: build it first (mvn -B -q package -DskipTests)");
+        }
+        Wrk.ensureInstalled();
+        backend0 = freePort();
+        backend50 = freePort();
+        backendSlow = freePort();
+        Process backend = startBackend();
+        backendPid = backend.pid();
+        try {
+            for (int rep = 1; rep <= mode.runs(); rep++) {
+                loadAverages.add(Files.readString(Path.of("/proc/loadavg")).trim());
+                System.out.printf("%n== run %d of %d (load average %s)%n", rep, mode.runs(), loadAverages.get(rep - 1));
+                latencyAndThroughput(rep);
+                inflight(rep);
+            }
+        } finally {
+            backend.getOutputStream().close(); // the backend exits when its stdin closes
+            backend.destroy();
+        }
+        deleteWorkDir();
+        List<Report.Row> rows = Report.rows(mode, samples, cacheAvailable);
+        String table = Report.table(rows);
+        System.out.println();
+        System.out.println(table);
+        write(rows, table);
+        System.out.println("results: " + out.toAbsolutePath());
+        return out;
+    }
+
+    private void latencyAndThroughput(int rep) throws Exception {
+        int port = freePort();
+        try (Service svc = Service.start(jar, work.resolve("run" + rep), config(port, false), serviceJvm, port,
+                poolBody("fast0", false))) {
+            samples.add("startup_ms", svc.startupMs);
+            System.out.printf("service up in %.0f ms%n", svc.startupMs);
+            warmUp(svc);
+            cacheAvailable = probeCache(svc);
+            for (long latency : new long[] {0, 50}) {
+                for (int c : mode.concurrencies()) {
+                    double backendCpu = Service.cpuSeconds(backendPid);
+                    Wrk.Result direct = load("direct", directUrl(latency), directBody(), c);
+                    backendCpu = Service.cpuSeconds(backendPid) - backendCpu;
+                    double serviceCpu = svc.cpuSeconds();
+                    Wrk.Result pool = load("pool FASTEST", poolUrl(svc), poolBody("fast" + latency, false), c);
+                    serviceCpu = svc.cpuSeconds() - serviceCpu;
+                    String cell = "fastest.c" + c + ".b" + latency + "ms.";
+                    // CPU per request: what each costs, whatever else the machine's cores were busy with
+                    samples.add(cell + "pool_cpu_us_per_request", serviceCpu * 1e6 / Math.max(1, pool.requests()));
+                    samples.add(cell + "backend_cpu_us_per_request", backendCpu * 1e6 / Math.max(1, direct.requests()));
+                    samples.add(cell + "pool_p50_ms", pool.p50());
+                    samples.add(cell + "pool_p99_ms", pool.p99());
+                    samples.add(cell + "direct_p50_ms", direct.p50());
+                    samples.add(cell + "direct_p99_ms", direct.p99());
+                    samples.add(cell + "added_p50_ms", pool.p50() - direct.p50());
+                    samples.add(cell + "added_p99_ms", pool.p99() - direct.p99());
+                    samples.add(cell + "pool_rps", pool.rps());
+                    samples.add(cell + "direct_rps", direct.rps());
+                    samples.add(cell + "throughput_ratio", pool.rps() / direct.rps());
+                    samples.add(cell + "errors", pool.errors());
+                    samples.add(cell + "direct_errors", direct.errors());
+                }
+            }
+            int c64 = mode.concurrencies()[mode.concurrencies().length - 1];
+            double serviceCpu = svc.cpuSeconds();
+            Wrk.Result vote = load("pool VOTING x3", poolUrl(svc), poolBody("vote0", false), c64);
+            samples.add("voting.c" + c64 + ".b0ms.pool_cpu_us_per_request",
+                    (svc.cpuSeconds() - serviceCpu) * 1e6 / Math.max(1, vote.requests()));
+            samples.add("voting.c" + c64 + ".b0ms.pool_rps", vote.rps());
+            samples.add("voting.c" + c64 + ".b0ms.errors", vote.errors());
+            samples.add("voting.c" + c64 + ".b0ms.throughput_ratio",
+                    vote.rps() / samples.last("fastest.c" + c64 + ".b0ms.direct_rps"));
+            Wrk.Result vote50 = load("pool VOTING x3, 50 ms", poolUrl(svc), poolBody("vote50", false), 1);
+            samples.add("voting.c1.b50ms.pool_p50_ms", vote50.p50());
+            samples.add("voting.c1.b50ms.pool_p99_ms", vote50.p99());
+            samples.add("voting.c1.b50ms.added_p50_ms", vote50.p50() - samples.last("fastest.c1.b50ms.direct_p50_ms"));
+            samples.add("voting.c1.b50ms.added_p99_ms", vote50.p99() - samples.last("fastest.c1.b50ms.direct_p99_ms"));
+            samples.add("voting.c1.b50ms.errors", vote50.errors());
+            if (cacheAvailable) {
+                Wrk.Result hits = load("pool cache hits", poolUrl(svc), poolBody("fast0", true), c64);
+                samples.add("cache.c" + c64 + ".pool_rps", hits.rps());
+                samples.add("cache.c" + c64 + ".errors", hits.errors());
+                samples.add("cache.c" + c64 + ".throughput_ratio",
+                        hits.rps() / samples.last("fastest.c" + c64 + ".b0ms.direct_rps"));
+                Wrk.Result hit1 = load("pool cache hits", poolUrl(svc), poolBody("fast0", true), 1);
+                samples.add("cache.c1.pool_p50_ms", hit1.p50());
+                samples.add("cache.c1.pool_p99_ms", hit1.p99());
+            }
+        }
+    }
+
+    /** 2,000 (or the mode's number of) concurrent requests to the slow backend, with pools raised for it. */
+    private void inflight(int rep) throws Exception {
+        int n = mode.inflight();
+        int seconds = (int) Math.ceil(mode.slowMs() / 1000.0) + 2;
+        int timeout = (int) Math.ceil(mode.slowMs() / 1000.0) * 2 + 2;
+        Wrk.Result direct = load("direct, " + mode.slowMs() + " ms", "http://127.0.0.1:" + backendSlow + "/api/chat",
+                directBody(), n, seconds, timeout);
+        int port = freePort();
+        try (Service svc = Service.start(jar, work.resolve("inflight" + rep), config(port, true), serviceJvm, port,
+                poolBody("fast0", false))) {
+            samples.add("startup_ms", svc.startupMs);
+            System.out.printf("service (in-flight configuration) up in %.0f ms%n", svc.startupMs);
+            // warm, as a gateway in service is: a cold JVM compiles the whole request path during the burst
+            wrk.run(poolUrl(svc), poolBody("fast0", false), 16, Math.max(1, mode.warmupSeconds() / 2), 5);
+            svc.startSampling();
+            Wrk.Result pool = load("pool, " + mode.slowMs() + " ms", poolUrl(svc), poolBody("slow", false), n, seconds, timeout);
+            svc.stopSampling();
+            samples.add("inflight.direct_errors", direct.errors());
+            samples.add("inflight.direct_p99_ms", direct.p99());
+            samples.add("inflight.direct_max_ms", direct.max());
+            samples.add("inflight.completed", pool.requests());
+            samples.add("inflight.errors", pool.errors() + Math.max(0, n - pool.requests()));
+            samples.add("inflight.p99_ms", pool.p99());
+            samples.add("inflight.max_ms", pool.max());
+            samples.add("inflight.peak_rss_mb", svc.peakRssMb());
+            samples.add("inflight.peak_threads", svc.peakThreads());
+            System.out.printf("  peak RSS %.0f MB, peak live threads %d%n", svc.peakRssMb(), svc.peakThreads());
+        }
+    }
+
+    private void warmUp(Service svc) throws Exception {
+        int each = Math.max(1, mode.warmupSeconds() / 4);
+        for (String task : List.of("fast0", "fast50", "vote0", "vote50")) {
+            wrk.run(poolUrl(svc), poolBody(task, false), 16, each, 5);
+        }
+        wrk.run(directUrl(0), directBody(), 16, 1, 5);
+    }
+
+    /** Whether the response cache answers a repeated request (issue 5); until it does, cache rows say n/a. */
+    private static boolean probeCache(Service svc) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(poolUrl(svc))).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(poolBody("fast0", true))).build();
+        http.send(req, HttpResponse.BodyHandlers.ofString());
+        String second = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+        return second.contains("\"from_cache\":true");
+    }
+
+    private Wrk.Result load(String what, String url, String body, int connections) throws Exception {
+        return load(what, url, body, connections, mode.cellSeconds(), 5);
+    }
+
+    private Wrk.Result load(String what, String url, String body, int connections, int seconds, int timeout)
+            throws Exception {
+        Wrk.Result r = wrk.run(url, body, connections, seconds, timeout);
+        System.out.printf("  %-26s c=%-4d %8.0f req/s  p50 %8.3f ms  p99 %8.3f ms  max %8.1f ms  errors %d%n",
+                what + " " + url.replaceFirst("http://127.0.0.1:\\d+", ""), connections, r.rps(), r.p50(), r.p99(),
+                r.max(), r.errors());
+        return r;
+    }
+
+    private Process startBackend() throws Exception {
+        String cp = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                + java.io.File.pathSeparator + jar.toAbsolutePath();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseParallelGC", "-Dbench.maxSeconds=1800", "-cp", cp, FastBackend.class.getName(),
+                backend0 + ":0", backend50 + ":50", backendSlow + ":" + mode.slowMs());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = lines.readLine()) != null && !line.startsWith("READY")) {
+            System.out.println("backend: " + line);
+        }
+        if (line == null) {
+            throw new IllegalStateException("the fast backend did not start");
+        }
+        Thread drain = new Thread(() -> lines.lines().forEach(l -> System.out.println("backend: " + l)));
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+    }
+
+    /** The shipped configuration minus its providers and tasks, plus the benchmark's. */
+    String config(int port, boolean inflightRun) throws IOException {
+        StringBuilder c = new StringBuilder();
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            String shipped = new String(z.getInputStream(z.getEntry("application.properties")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            shipped.lines().filter(l -> !l.startsWith("pool.providers.") && !l.startsWith("pool.tasks."))
+                    .forEach(l -> c.append(l).append('\n'));
+        }
+        c.append("\n## --- Benchmark (bench/run.sh) ---\n");
+        int slowConcurrency = mode.inflight() + 100;
+        provider(c, "p0", backend0, 256);
+        provider(c, "p50", backend50, 256);
+        for (int i = 1; i <= 3; i++) {
+            provider(c, "v" + i, backend0, 256);
+            provider(c, "w" + i, backend50, 256);
+        }
+        provider(c, "slow", backendSlow, inflightRun ? slowConcurrency : 4);
+        long slowDeadline = mode.slowMs() * 2;
+        task(c, "fast0", "p0", "FASTEST", 1500);
+        task(c, "fast50", "p50", "FASTEST", 1500);
+        task(c, "vote0", "v1,v2,v3", "VOTING", 1500);
+        task(c, "vote50", "w1,w2,w3", "VOTING", 1500);
+        task(c, "slow", "slow", "FASTEST", slowDeadline);
+        c.append("pool.judge.prompt=prompts/bench.md\n");
+        c.append("pool.limits.max-deadline-ms=").append(Math.max(1500, slowDeadline)).append('\n');
+        c.append("pool.http.port=").append(port).append('\n');
+        c.append("pool.grpc.port=").append(freePort()).append('\n');
+        if (inflightRun) {
+            // The in-flight run raises what bounds concurrent requests: each in-flight request holds a
+            // backend-call thread and a pooled connection to the backend (no longer a Vert.x worker thread);
+            // the queue takes the burst while the pool's threads wake up (a full queue fails calls at once).
+            c.append("pool.http.backend-threads=").append(slowConcurrency).append('\n');
+            c.append("pool.http.backend-queue=").append(slowConcurrency).append('\n');
+            c.append("pool.http.max-connections=").append(slowConcurrency).append('\n');
+        }
+        return c.toString();
+    }
+
+    private static void provider(StringBuilder c, String name, int port, int maxConcurrency) {
+        String k = "pool.providers." + name + ".";
+        c.append(k).append("url=http://127.0.0.1:").append(port).append('\n');
+        c.append(k).append("kind=ollama\n");
+        c.append(k).append("model=").append(MODEL).append('\n');
+        c.append(k).append("max-concurrency=").append(maxConcurrency).append('\n');
+    }
+
+    private static void task(StringBuilder c, String name, String providers, String strategy, long deadlineMs) {
+        String k = "pool.tasks." + name + ".";
+        c.append(k).append("providers=").append(providers).append('\n');
+        c.append(k).append("strategy=").append(strategy).append('\n');
+        c.append(k).append("prompt=prompts/bench.md\n");
+        c.append(k).append("max-tokens=16\n");
+        c.append(k).append("deadline-ms=").append(deadlineMs).append('\n');
+    }
+
+    static String poolBody(String task, boolean cache) {
+        return "{\"task\":\"" + task + "\",\"prompt\":\"" + PROMPT + "\",\"max_tokens\":16,\"cache\":" + cache + "}";
+    }
+
+    /** What the pool itself sends the backend for one FASTEST call. */
+    static String directBody() {
+        return "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\\n\"}],"
+                + "\"stream\":false,\"options\":{\"num_predict\":16}}";
+    }
+
+    private String directUrl(long latencyMs) {
+        return "http://127.0.0.1:" + (latencyMs == 0 ? backend0 : backend50) + "/api/chat";
+    }
+
+    private static String poolUrl(Service svc) {
+        return "http://127.0.0.1:" + svc.port + "/v1/infer";
+    }
+
+    private void write(List<Report.Row> rows, String table) throws IOException {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        doc.put("mode", mode.name());
+        doc.put("runs", mode.runs());
+        doc.put("command", "bash bench/run.sh" + (mode == FULL ? "" : " --" + mode.name()));
+        doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+                "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                "service_java", System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "same"),
+                "service_jvm_options", String.join(" ", serviceJvm),
+                "load_average_before_each_run", loadAverages));
+        List<Map<String, Object>> tableRows = new ArrayList<>();
+        for (Report.Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("measure", r.label());
+            m.put("value", r.value());
+            m.put("target", r.target());
+            m.put("met", r.met());
+            tableRows.add(m);
+        }
+        doc.put("table", tableRows);
+        doc.put("medians", samples.medians());
+        doc.put("samples", samples.all());
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        JSON.writeValue(out.toFile(), doc);
+        Files.writeString(Path.of(out.toString().replaceFirst("\\.json$", "") + ".md"), "Run "
+                + doc.get("date") + " (" + doc.get("command") + ", medians of " + mode.runs() + " run(s))\n\n" + table + "\n");
+    }
+
+    /** The services' working directories and logs; kept when a run fails, for its service.log. */
+    private void deleteWorkDir() throws IOException {
+        try (var files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
