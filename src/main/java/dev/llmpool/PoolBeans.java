@@ -17,19 +17,16 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.ExtendedStartupListener;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.PropertyInject;
-import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.spi.Registry;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.core5.util.Timeout;
 
 import dev.llmpool.api.ErrorResponder;
 import dev.llmpool.api.RequestContextProcessor;
@@ -60,10 +57,13 @@ import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.health.HealthReporter;
 import dev.llmpool.metrics.MetricsScrape;
 import dev.llmpool.metrics.RequestMetrics;
-import dev.llmpool.providers.BackendDeadline;
+import dev.llmpool.providers.BackendBinding;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
 import dev.llmpool.providers.ProviderCallPreparer;
+import dev.llmpool.resilience.BreakerPolicy;
+import dev.llmpool.resilience.ProviderGuards;
+import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
 
@@ -78,10 +78,6 @@ public class PoolBeans implements CamelConfiguration {
     private String configFile;
     @PropertyInject(value = "pool.http.worker-threads", defaultValue = "400")
     private int workerThreads;
-    @PropertyInject(value = "pool.http.backend-threads", defaultValue = "256")
-    private int backendThreads;
-    @PropertyInject(value = "pool.http.backend-queue", defaultValue = "1000")
-    private int backendQueue;
     @PropertyInject(value = "pool.http.connect-timeout-ms", defaultValue = "1000")
     private long connectTimeoutMs;
     @PropertyInject(value = "pool.http.max-connections", defaultValue = "1000")
@@ -111,12 +107,6 @@ public class PoolBeans implements CamelConfiguration {
     private long redisRetryMs;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
-    // Resilience (issue 4): idle backend-call threads end after this, so the pool shrinks back after a burst.
-    @PropertyInject(value = "pool.http.backend-thread-idle-ms", defaultValue = "30000")
-    private long backendThreadIdleMs;
-    /** Performance (issue 7): backend calls on virtual threads when the JVM has them (21+). */
-    @PropertyInject(value = "pool.http.virtual-threads", defaultValue = "false")
-    private boolean virtualThreads;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -127,10 +117,24 @@ public class PoolBeans implements CamelConfiguration {
         return metrics;
     }
 
-    /** Request handling blocks a Vert.x worker thread (platform-http in 4.17); the default 20 is far too few. */
+    /**
+     * The one Vert.x instance: platform-http serves on it and camel-vertx-http calls backends on it (both take the
+     * registry's). Its event loops do the network I/O; its workers run routes' synchronous steps.
+     */
     @BindToRegistry
-    public VertxOptions vertxOptions() {
-        return new VertxOptions().setWorkerPoolSize(workerThreads);
+    public Vertx vertx() {
+        return Vertx.vertx(new VertxOptions().setWorkerPoolSize(workerThreads));
+    }
+
+    /** Connections to backends, shared by every provider endpoint (camel-vertx-http's webClientOptions). */
+    @BindToRegistry
+    public WebClientOptions backendClientOptions() {
+        return new WebClientOptions()
+                .setMaxPoolSize(maxConnections)      // per backend host:port
+                .setConnectTimeout((int) connectTimeoutMs)
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setUserAgentEnabled(false);
     }
 
     @Override
@@ -138,14 +142,20 @@ public class PoolBeans implements CamelConfiguration {
         Registry r = camel.getRegistry();
         ConfigStore config = new ConfigStore(Path.of(configFile), Path.of("."), overrides(camel));
         HealthRegistry health = new HealthRegistry();
-        ProviderRoutes providerRoutes = new ProviderRoutes(camel);
-        config.onChange(providerRoutes::apply);
-
-        configureBackendHttp(camel);
-        ProducerTemplate calls = camel.createProducerTemplate();
-        calls.setExecutorService(backendCallPool());
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemon("llmpool-timer"));
         timers.setRemoveOnCancelPolicy(true);
+        // --- Providers and their guards (issue 4; asynchronous since issue 7) -------------------------------------
+        // Each provider's circuit breaker lives in this registry, whose listeners feed /health and provider selection;
+        // the guards (breaker + bulkhead) are used by the provider routes' policy node and by the streaming path.
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(), new BreakerEvents(health));
+        r.bind("circuitBreakerRegistry", breakers);
+        ProviderGuards guards = new ProviderGuards(breakers, timers);
+        r.bind("providerGuards", guards);
+        r.bind("breakerPolicy", new BreakerPolicy(guards));
+        r.bind("backendBinding", new BackendBinding(r.findSingleByType(Vertx.class), backendClientOptions()));
+        ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards);
+        config.onChange(providerRoutes::apply);
+        ProviderCalls calls = new ProviderCalls(camel, timers);
 
         r.bind("configStore", config);
         r.bind("requestContext", new RequestContextProcessor(config));
@@ -156,7 +166,8 @@ public class PoolBeans implements CamelConfiguration {
                 new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy())));
         r.bind("judgeCandidates", new JudgeCandidates());
         r.bind("judgeStrategy", new JudgeStrategy());
-        r.bind("candidateCalls", backendCallPool());
+        // JUDGE's Multicast starts its branches on these; a branch gives its thread back once its call is sent.
+        r.bind("candidateCalls", Executors.newFixedThreadPool(4, daemon("llmpool-judge")));
         r.bind("judgeCall", new JudgeCall());
         r.bind("judgeVerdict", new JudgeVerdict(mapper));
         r.bind("providerCall", new ProviderCallPreparer());
@@ -164,7 +175,7 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("errorResponder", new ErrorResponder(mapper));
         r.bind("backendRequest", new BackendRequestEncoder(mapper));
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
-        r.bind("healthChecker", new HealthChecker(config, health, calls, mapper, healthTimeoutMs));
+        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
         r.bind("requestMetrics", new RequestMetrics(metrics));
         r.bind("metricsScrape", new MetricsScrape(metrics));
@@ -221,25 +232,20 @@ public class PoolBeans implements CamelConfiguration {
                 .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
                 .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
                 .build();
-        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper));
+        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
-        // --- Resilience (issue 4) ---------------------------------------------------------------------------
-        // The provider routes' circuit breakers are created in this registry (the Resilience4j EIP looks it up by
-        // type): their state changes and failed calls feed /health and provider selection.
-        r.bind("circuitBreakerRegistry", CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(),
-                new BreakerEvents(health)));
-        // Every backend call (connect, headers, body) is held to its remaining budget as a whole.
-        camel.getComponent("http", HttpComponent.class)
-                .setHttpClientConfigurer(new BackendDeadline(timers, connectTimeoutMs));
-        // The timer threads (deadlines, hedges, call cuts) end with the context, not with the JVM.
+        // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
+        Vertx vertx = r.findSingleByType(Vertx.class);
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
             protected void doStop() {
                 timers.shutdownNow();
+                if (vertx != null) {
+                    vertx.close();
+                }
             }
         });
-        // --- end of resilience --------------------------------------------------------------------------------
 
         // --- Performance (issue 7, see README "Performance") ---------------------------------------------
         // platform-http's engine, replaced so that a request holds no thread while its backends answer.
@@ -258,40 +264,6 @@ public class PoolBeans implements CamelConfiguration {
                 providerRoutes.apply(config.current());
             }
         });
-    }
-
-    /** One connection pool for all backend endpoints (camel-http otherwise makes one per endpoint URI). */
-    private void configureBackendHttp(CamelContext camel) {
-        HttpComponent http = camel.getComponent("http", HttpComponent.class);
-        http.setClientConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                .setMaxConnTotal(maxConnections)
-                .setMaxConnPerRoute(maxConnections)
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.ofMilliseconds(connectTimeoutMs))
-                        // a backend that restarted leaves dead keep-alive connections: check idle ones before reuse
-                        .setValidateAfterInactivity(org.apache.hc.core5.util.TimeValue.ofMilliseconds(250))
-                        .build())
-                .build());
-    }
-
-    /**
-     * Backend calls block a thread each (camel-http and the Resilience4j EIP are blocking); bounded, never unbounded.
-     * With pool.http.virtual-threads on a JDK 21+, each call gets a virtual thread instead: a call waiting for its
-     * backend then holds no platform thread, and the providers' bulkheads (max-concurrency) bound the calls.
-     */
-    private java.util.concurrent.ExecutorService backendCallPool() {
-        if (virtualThreads && Runtime.version().feature() >= 21) {
-            try { // reflection: the project builds for Java 17
-                return (java.util.concurrent.ExecutorService) Executors.class
-                        .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot make virtual threads", e);
-            }
-        }
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(backendThreads, backendThreads, backendThreadIdleMs, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(backendQueue), daemon("llmpool-backend"));
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 
     /** Properties set through Camel (tests, -D) that the pool's own config file must not override. */

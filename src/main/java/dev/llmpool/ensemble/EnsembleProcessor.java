@@ -6,10 +6,10 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
 
 /**
@@ -23,13 +23,13 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
     public static final String OUTCOME = FanOut.OUTCOME;
 
     private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
-    private final ProducerTemplate template;
+    private final ProviderCalls calls;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
 
-    public EnsembleProcessor(ProducerTemplate template, ScheduledExecutorService timers, ProviderStats stats,
+    public EnsembleProcessor(ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats,
                              Iterable<EnsembleStrategy> available) {
-        this.template = template;
+        this.calls = calls;
         this.timers = timers;
         this.stats = stats;
         available.forEach(s -> strategies.put(s.kind(), s));
@@ -49,7 +49,7 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        new FanOut(plan, strategy, exchange, callback, template, timers, stats).start();
+        new FanOut(plan, strategy, exchange, callback, calls, timers, stats).start();
         return false;
     }
 }

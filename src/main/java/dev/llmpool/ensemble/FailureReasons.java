@@ -34,11 +34,8 @@ public final class FailureReasons {
             if (t instanceof ConnectException) {
                 return "connection refused";
             }
-            if (t instanceof org.apache.hc.core5.http.NoHttpResponseException) {
+            if (t instanceof io.vertx.core.http.HttpClosedException) {
                 return "connection closed without a response";
-            }
-            if (t instanceof org.apache.hc.core5.http.ConnectionClosedException) {
-                return "connection closed mid-response";
             }
             if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
                 return "timed out";

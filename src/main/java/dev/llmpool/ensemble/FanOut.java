@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,12 +15,12 @@ import org.slf4j.LoggerFactory;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
-import dev.llmpool.routing.ProviderRoutes;
+import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
 
 /**
  * One request's fan-out over its providers' routes: the piece Multicast cannot be in Camel 4.17. It sends
- * each branch with the ProducerTemplate's async API, feeds replies to the strategy (an AggregationStrategy),
+ * each branch to its provider's route without waiting for it ({@link ProviderCalls}), feeds replies to the strategy (an AggregationStrategy),
  * and completes the caller's exchange the moment the strategy says the outcome is decided, the deadline
  * passes, or no provider is left; fires the next provider when one fails, or as a hedge when the first is
  * slow. Losing calls are not waited for: their HTTP response timeout (the request's deadline) ends them.
@@ -36,7 +35,7 @@ final class FanOut {
     private final EnsembleStrategy strategy;
     private final Exchange exchange;
     private final AsyncCallback callback;
-    private final ProducerTemplate template;
+    private final ProviderCalls calls;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
 
@@ -50,13 +49,13 @@ final class FanOut {
     private ScheduledFuture<?> hedgeTimer;
 
     FanOut(Plan plan, EnsembleStrategy strategy, Exchange exchange, AsyncCallback callback,
-           ProducerTemplate template, ScheduledExecutorService timers, ProviderStats stats) {
+           ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats) {
         this.stats = stats;
         this.plan = plan;
         this.strategy = strategy;
         this.exchange = exchange;
         this.callback = callback;
-        this.template = template;
+        this.calls = calls;
         this.timers = timers;
     }
 
@@ -84,13 +83,7 @@ final class FanOut {
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos()));
-        try {
-            template.asyncSend(ProviderRoutes.endpointOf(p.name()), branch)
-                    .whenComplete((ignored, error) -> onReply(branch, error));
-        } catch (RuntimeException rejected) { // the backend-call pool is saturated
-            branch.setException(rejected);
-            timers.execute(() -> onReply(branch, null));
-        }
+        calls.send(p.name(), branch, () -> onReply(branch));
     }
 
     private void scheduleHedge() {
@@ -112,10 +105,7 @@ final class FanOut {
         }
     }
 
-    private void onReply(Exchange branch, Throwable error) {
-        if (error != null && branch.getException() == null) {
-            branch.setException(error instanceof Exception e ? e : new RuntimeException(error));
-        }
+    private void onReply(Exchange branch) {
         recordStats(branch);
         boolean finishNow;
         synchronized (this) {

@@ -7,8 +7,10 @@ import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,9 +56,14 @@ public class HealthChecker {
 
     private CompletableFuture<Void> check(ProviderConfig p) {
         Dialect dialect = Dialect.of(p.kind());
-        String uri = p.url() + dialect.modelsPath() + "?throwExceptionOnFailure=false&responseTimeout=" + timeoutMs;
+        String uri = "vertx-http:" + p.url() + dialect.modelsPath() + "?httpMethod=GET&throwExceptionOnFailure=false"
+                + "&timeout=" + timeoutMs + "&webClientOptions=#backendClientOptions";
         long started = System.nanoTime();
-        return template.asyncSend(uri, ex -> ex.getIn().setHeader(Exchange.HTTP_METHOD, "GET"))
+        // The first check runs while Camel is still starting, and an endpoint made then is not started (its web
+        // client would be missing): start it here (a no-op once started).
+        Endpoint endpoint = template.getCamelContext().getEndpoint(uri);
+        ServiceHelper.startService(endpoint);
+        return template.asyncSend(endpoint, ex -> { })
                 .handle((ex, error) -> {
                     long ms = (System.nanoTime() - started) / 1_000_000;
                     String problem = error != null ? FailureReasons.describe(error) : problem(ex, dialect, p);

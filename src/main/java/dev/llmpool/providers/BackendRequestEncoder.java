@@ -2,17 +2,17 @@ package dev.llmpool.providers;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 /**
- * Writes a {@link ProviderCall} as the backend's chat request and names the endpoint to send it to, with a
- * response timeout taken from what is left of the request's deadline.
+ * Writes a {@link ProviderCall} as the backend's chat request (a Vert.x buffer: what camel-vertx-http sends without
+ * a conversion). The provider route's endpoint knows the backend's URL; {@link BackendBinding} gives the call its
+ * timeout.
  */
 public class BackendRequestEncoder implements Processor {
 
-    /** Exchange property read by the provider route's toD. */
-    public static final String BACKEND_URI = "llmpool.backendUri";
     static final String SENT_NANOS = "llmpool.sentNanos";
 
     private final ObjectMapper mapper;
@@ -24,15 +24,11 @@ public class BackendRequestEncoder implements Processor {
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
         ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
-        long remaining = Math.max(1, call.remainingMillis());
         Dialect dialect = Dialect.of(call.provider().kind());
         // A fresh message: nothing of the caller's request (headers, Authorization) may reach a backend.
         exchange.getIn().removeHeaders("*");
-        exchange.getIn().setHeader(Exchange.HTTP_METHOD, "POST");
         exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getIn().setBody(mapper.writeValueAsBytes(dialect.chatRequest(mapper, call)));
-        exchange.setProperty(BACKEND_URI, call.provider().url() + dialect.chatPath()
-                + "?throwExceptionOnFailure=false&responseTimeout=" + BackendTimeouts.roundUp(remaining));
+        exchange.getIn().setBody(Buffer.buffer(mapper.writeValueAsBytes(dialect.chatRequest(mapper, call))));
         exchange.setProperty(SENT_NANOS, System.nanoTime());
     }
 }

@@ -1,30 +1,24 @@
 package dev.llmpool.routing;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.github.resilience4j.bulkhead.BulkheadFullException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.support.CamelContextHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.providers.Dialect;
+import dev.llmpool.resilience.ProviderGuards;
 
 /**
  * Keeps one route per configured provider, made from the {@code provider} route template in
- * {@code routes/providers.camel.yaml}: {@code direct:provider-<name>} guarded by a circuit breaker named
- * {@code breaker-<name>}, with a bulkhead of max-concurrency calls. The breaker is made here from
- * {@code pool.providers.<name>.breaker.*}, in the pool's breaker registry under that name, before its route starts:
- * the circuitBreaker EIP then gets it from the registry (which returns the breaker it holds by that name). A provider
- * whose breaker or bulkhead settings change gets a new breaker and its route rebuilt; the backend URL and model
- * travel with each call, so changing those needs no rebuild.
+ * {@code routes/providers.camel.yaml}: {@code direct:provider-<name>}, guarded by the provider's circuit breaker
+ * ({@code breaker-<name>}) and bulkhead, calling the backend's chat endpoint. A provider whose URL, kind, breaker
+ * or bulkhead settings change gets a new breaker and bulkhead and its route rebuilt; the model travels with each
+ * call, so changing it needs no rebuild.
  */
 public class ProviderRoutes {
 
@@ -32,11 +26,12 @@ public class ProviderRoutes {
     public static final String TEMPLATE = "provider";
 
     private final CamelContext camel;
+    private final ProviderGuards guards;
     private final Map<String, Map<String, Object>> applied = new ConcurrentHashMap<>();
-    private CircuitBreakerRegistry breakers;
 
-    public ProviderRoutes(CamelContext camel) {
+    public ProviderRoutes(CamelContext camel, ProviderGuards guards) {
         this.camel = camel;
+        this.guards = guards;
     }
 
     public static String endpointOf(String provider) {
@@ -48,6 +43,7 @@ public class ProviderRoutes {
             Map<String, Object> params = parameters(p);
             Map<String, Object> identity = new HashMap<>(params);
             identity.put("breaker", p.breaker());
+            identity.put("maxConcurrency", p.maxConcurrency());
             if (identity.equals(applied.get(p.name()))) {
                 continue;
             }
@@ -57,7 +53,7 @@ public class ProviderRoutes {
                     camel.getRouteController().stopRoute(routeId);
                     camel.removeRoute(routeId);
                 }
-                newBreaker(p);
+                guards.replace(p);
                 // An empty node prefix keeps the template's node ids as written (breaker-<name>, ...); without
                 // one Camel prefixes every node id with a generated route id.
                 camel.addRouteFromTemplate(routeId, TEMPLATE, "", params);
@@ -69,47 +65,10 @@ public class ProviderRoutes {
         }
     }
 
-    /**
-     * A fresh breaker (closed, empty window) in the pool's breaker registry, whose listeners feed /health. A full
-     * bulkhead is ignored: a provider at max-concurrency is busy, not broken, and a burst must not open it. (Not
-     * bound in Camel's registry: a bind while requests resolve endpoints can break their registry lookups.)
-     */
-    private CircuitBreaker newBreaker(ProviderConfig p) {
-        ProviderConfig.BreakerSettings b = p.breaker();
-        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
-                .failureRateThreshold(b.failureRateThreshold())
-                .minimumNumberOfCalls(b.minimumNumberOfCalls())
-                .slidingWindowSize(b.slidingWindowSize())
-                .waitDurationInOpenState(Duration.ofSeconds(b.waitDurationInOpenStateSeconds()))
-                .slowCallDurationThreshold(Duration.ofSeconds(b.slowCallDurationThresholdSeconds()))
-                .slowCallRateThreshold(b.slowCallRateThreshold())
-                .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpenState())
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .ignoreExceptions(BulkheadFullException.class)
-                .writableStackTraceEnabled(false)
-                .build();
-        String name = "breaker-" + p.name();
-        CircuitBreakerRegistry registry = breakerRegistry();
-        registry.remove(name);
-        return registry.circuitBreaker(name, config);
-    }
-
-    /** The registry bound in PoolBeans (its listeners report breaker state); a plain one when there is none. */
-    private CircuitBreakerRegistry breakerRegistry() {
-        if (breakers == null) {
-            breakers = CamelContextHelper.findSingleByType(camel, CircuitBreakerRegistry.class);
-            if (breakers == null) {
-                breakers = CircuitBreakerRegistry.ofDefaults();
-            }
-        }
-        return breakers;
-    }
-
     private static Map<String, Object> parameters(ProviderConfig p) {
         Map<String, Object> m = new HashMap<>();
         m.put("name", p.name());
-        m.put("maxConcurrency", p.maxConcurrency());
-        m.put("maxConcurrencyWaitMs", p.breaker().bulkheadMaxWaitMillis());
+        m.put("chatUrl", p.url() + Dialect.of(p.kind()).chatPath());
         return m;
     }
 }

@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.llmpool.ensemble.FailureReasons;
 import dev.llmpool.providers.ProviderCall;
+import dev.llmpool.providers.ProviderException;
 import dev.llmpool.providers.ProviderReply;
+import dev.llmpool.resilience.ProviderGuards;
 
 /**
  * One streaming chat call to one backend, read line by line as the model generates.
@@ -39,7 +41,7 @@ final class BackendStream implements Flow.Subscriber<String> {
     private final StreamDecoder decoder;
     private final ObjectMapper mapper;
     private final Listener listener;
-    private final ProviderGuard.Permit permit;
+    private final ProviderGuards.Permit permit;
     private final StringBuilder content = new StringBuilder();
     private final long startedNanos = System.nanoTime();
 
@@ -50,7 +52,7 @@ final class BackendStream implements Flow.Subscriber<String> {
     private long promptTokens;
     private long completionTokens;
 
-    BackendStream(ProviderCall call, ObjectMapper mapper, Listener listener, ProviderGuard.Permit permit) {
+    BackendStream(ProviderCall call, ObjectMapper mapper, Listener listener, ProviderGuards.Permit permit) {
         this.call = call;
         this.decoder = StreamDecoder.of(call.provider().kind());
         this.mapper = mapper;
@@ -194,7 +196,7 @@ final class BackendStream implements Flow.Subscriber<String> {
         if (!end()) {
             return;
         }
-        permit.failed(reason);
+        permit.failed(new ProviderException(0, reason));
         listener.onFailure(this, reason);
     }
 

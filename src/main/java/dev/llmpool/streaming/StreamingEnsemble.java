@@ -9,6 +9,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 import dev.llmpool.ensemble.ProviderStats;
+import dev.llmpool.resilience.ProviderGuards;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.TaskResolver;
 
@@ -24,9 +25,12 @@ public class StreamingEnsemble extends AsyncProcessorSupport {
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
     private final ObjectMapper mapper;
+    private final ProviderGuards guards;
 
-    public StreamingEnsemble(HttpClient http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper) {
+    public StreamingEnsemble(HttpClient http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper,
+                             ProviderGuards guards) {
         this.http = http;
+        this.guards = guards;
         this.timers = timers;
         this.stats = stats;
         this.mapper = mapper;
@@ -36,7 +40,7 @@ public class StreamingEnsemble extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         ChunkSink sink = exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class);
-        new StreamingRace(plan, sink, exchange, callback, http, mapper, new ProviderGuard(exchange.getContext()), timers,
+        new StreamingRace(plan, sink, exchange, callback, http, mapper, guards, timers,
                 stats).start();
         return false;
     }

@@ -18,12 +18,14 @@ import dev.llmpool.api.ApiException;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.ensemble.Attempt;
 import dev.llmpool.ensemble.EnsembleProcessor;
+import dev.llmpool.ensemble.FailureReasons;
 import dev.llmpool.ensemble.FirstCompletedStrategy;
 import dev.llmpool.ensemble.Outcome;
 import dev.llmpool.ensemble.ProviderStats;
 import dev.llmpool.ensemble.Tally;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderReply;
+import dev.llmpool.resilience.ProviderGuards;
 import dev.llmpool.routing.Plan;
 
 /**
@@ -45,7 +47,7 @@ final class StreamingRace implements BackendStream.Listener {
     private final AsyncCallback callback;
     private final HttpClient http;
     private final ObjectMapper mapper;
-    private final ProviderGuard guard;
+    private final ProviderGuards guard;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
 
@@ -61,7 +63,7 @@ final class StreamingRace implements BackendStream.Listener {
     private ScheduledFuture<?> hedgeTimer;
 
     StreamingRace(Plan plan, ChunkSink sink, Exchange exchange, AsyncCallback callback, HttpClient http,
-                  ObjectMapper mapper, ProviderGuard guard, ScheduledExecutorService timers, ProviderStats stats) {
+                  ObjectMapper mapper, ProviderGuards guard, ScheduledExecutorService timers, ProviderStats stats) {
         this.plan = plan;
         this.sink = sink;
         this.exchange = exchange;
@@ -93,9 +95,9 @@ final class StreamingRace implements BackendStream.Listener {
         while (!done && fired < plan.providers().size()) {
             ProviderConfig p = plan.providers().get(fired++);
             queried.add(p.model());
-            ProviderGuard.Permit permit = guard.acquire(p.name());
+            ProviderGuards.Permit permit = guard.tryAcquire(p.name());
             if (permit.refusal() != null) {
-                tally.add(new Attempt(p.name(), p.model(), null, permit.refusal()));
+                tally.add(new Attempt(p.name(), p.model(), null, FailureReasons.describe(permit.refusal())));
                 continue;
             }
             ProviderCall call = new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(), plan.temperature(),

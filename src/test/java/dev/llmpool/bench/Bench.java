@@ -301,11 +301,8 @@ public final class Bench {
         c.append("pool.http.port=").append(port).append('\n');
         c.append("pool.grpc.port=").append(freePort()).append('\n');
         if (inflightRun) {
-            // The in-flight run raises what bounds concurrent requests: each in-flight request holds a
-            // backend-call thread and a pooled connection to the backend (no longer a Vert.x worker thread);
-            // the queue takes the burst while the pool's threads wake up (a full queue fails calls at once).
-            c.append("pool.http.backend-threads=").append(slowConcurrency).append('\n');
-            c.append("pool.http.backend-queue=").append(slowConcurrency).append('\n');
+            // The in-flight run raises what bounds concurrent requests: each request in flight holds a pooled
+            // connection to the backend (and a bulkhead slot: the provider's max-concurrency, raised above).
             c.append("pool.http.max-connections=").append(slowConcurrency).append('\n');
         }
         return c.toString();

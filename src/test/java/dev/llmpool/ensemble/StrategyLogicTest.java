@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.config.ProviderConfig.BreakerSettings;
-import dev.llmpool.providers.BackendTimeouts;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.PromptTemplate;
@@ -82,16 +81,6 @@ class StrategyLogicTest {
         assertNotEquals(AnswerNormaliser.normalise("[1,2]", true), AnswerNormaliser.normalise("[2,1]", true),
                 "array order is meaningful");
         assertEquals("hello world", AnswerNormaliser.normalise("  Hello\n\tWORLD ", false));
-    }
-
-    @Test
-    void backendTimeoutsRoundUpToTwoSignificantDigits() {
-        assertEquals(1, BackendTimeouts.roundUp(0));
-        assertEquals(87, BackendTimeouts.roundUp(87));
-        assertEquals(130, BackendTimeouts.roundUp(123));
-        assertEquals(1300, BackendTimeouts.roundUp(1234));
-        assertEquals(1500, BackendTimeouts.roundUp(1500));
-        assertEquals(46000, BackendTimeouts.roundUp(45001));
     }
 
     @Test

@@ -227,7 +227,8 @@ class GrpcStreamTest extends GrpcTestSupport {
 
     @Test
     void anOpenCircuitRefusesStreamingCallsToo() throws Exception {
-        var breaker = dev.llmpool.streaming.ProviderGuardAccess.breakerOf(context, "phi3");
+        var breaker = context.getRegistry().lookupByNameAndType("providerGuards", dev.llmpool.resilience.ProviderGuards.class)
+                .breaker("phi3");
         breaker.transitionToForcedOpenState();
         try {
             Recorder r = stream(request("enrich_metadata", "x").build()).await();
@@ -237,7 +238,7 @@ class GrpcStreamTest extends GrpcTestSupport {
             assertTrue(details.contains("circuit breaker open"), details);
             assertEquals(0, A.calls("phi3:mini"), "the provider route's breaker guards the streaming call");
         } finally {
-            breaker.transitionToCloseState();
+            breaker.transitionToClosedState();
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -207,12 +206,10 @@ class CircuitBreakerTest extends ResilienceTestSupport {
                 .map(cb -> cb.getCircuitBreakerConfig().getMinimumNumberOfCalls()).orElse(-1);
     }
 
-    private ResilienceProcessor breaker(String provider) {
-        return context.getProcessor("breaker-" + provider, ResilienceProcessor.class);
-    }
-
+    /** The bulkhead the provider's route guard (policy node breaker-<name>) uses. */
     private void awaitBulkhead(String provider, int max) {
-        assertTrue(eventually(Duration.ofSeconds(10),
-                () -> breaker(provider) != null && breaker(provider).getBulkheadMaxConcurrentCalls() == max));
+        ProviderGuards guards = context.getRegistry().lookupByNameAndType("providerGuards", ProviderGuards.class);
+        assertTrue(eventually(Duration.ofSeconds(10), () -> guards.bulkhead(provider) != null
+                && guards.bulkhead(provider).getBulkheadConfig().getMaxConcurrentCalls() == max));
     }
 }

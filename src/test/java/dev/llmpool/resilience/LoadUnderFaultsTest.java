@@ -71,18 +71,16 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).executor(idleShrinkingPool("load-client-")).build();
     /** Thread name prefixes of the pools that shrink to nothing when idle: none left means at rest. */
-    private static final List<String> SHRINKING = List.of("llmpool-backend-", "fake-backend-", "load-client-");
+    private static final List<String> SHRINKING = List.of("fake-backend-", "load-client-");
     private static final String VERTX_WORKER = "vert.x-worker-thread-";
     private static final int WORKER_THREADS = 250;
 
     @Override
     protected Properties useOverridePropertiesWithPropertiesComponent() {
         Properties p = super.useOverridePropertiesWithPropertiesComponent();
-        p.put("pool.http.backend-thread-idle-ms", "1000");
-        // Pools sized for 200 callers rather than the shipped 400 + 2 x 256 threads: with a thousand threads on
-        // two busy cores, reaching a JVM safepoint took up to 1.3 s (-Xlog:safepoint), freezing client and service.
+        // Workers sized for 200 callers rather than the shipped 400: with a thousand threads on two busy cores,
+        // reaching a JVM safepoint took up to 1.3 s (-Xlog:safepoint), freezing client and service.
         p.put("pool.http.worker-threads", String.valueOf(WORKER_THREADS));
-        p.put("pool.http.backend-threads", "160");
         return p;
     }
 

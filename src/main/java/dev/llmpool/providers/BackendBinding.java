@@ -1,0 +1,101 @@
+package dev.llmpool.providers;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.client.impl.ClientPhase;
+import io.vertx.ext.web.client.impl.HttpContext;
+import io.vertx.ext.web.client.impl.WebClientInternal;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.vertx.http.DefaultVertxHttpBinding;
+import org.apache.camel.component.vertx.http.VertxHttpConfiguration;
+import org.apache.camel.component.vertx.http.VertxHttpEndpoint;
+import org.apache.camel.support.ExchangeHelper;
+
+/**
+ * camel-vertx-http's request binding for the provider routes: sends every backend call through one shared Vert.x web
+ * client (one connection pool per backend, whatever provider names it) and holds the call to what is left of the
+ * request's deadline as a whole. camel-vertx-http has one timeout per endpoint, and Vert.x's request timeout bounds
+ * the connect and each wait for data, not the call: a backend that trickles its body byte by byte would keep its
+ * connection (and its bulkhead slot) long after the caller got its 504. So each call also gets a hard cut, GRACE_MS
+ * after its budget, that resets the connection in whatever phase the call is (a web client interceptor: Vert.x's
+ * internal API, the only place that sees the wire request).
+ */
+public class BackendBinding extends DefaultVertxHttpBinding {
+
+    /** After the budget, so that the request's own deadline (a 504) and Vert.x's timeout act first. */
+    static final long GRACE_MS = 50;
+    private static final String CUT_TIMER = "llmpool.cutTimer";
+    private static final String WIRE_REQUEST = "llmpool.wireRequest";
+
+    private final Vertx vertx;
+    private final WebClient client;
+    /** Calls whose connection failed after the response headers came: their failure says so (handleResponse). */
+    private final Set<HttpRequest<?>> failedMidResponse = ConcurrentHashMap.newKeySet();
+
+    public BackendBinding(Vertx vertx, WebClientOptions options) {
+        this.vertx = vertx;
+        this.client = WebClient.create(vertx, options);
+        ((WebClientInternal) client).addInterceptor(this::cutAtBudget);
+    }
+
+    @Override
+    public HttpRequest<Buffer> prepareHttpRequest(VertxHttpEndpoint endpoint, Exchange exchange) {
+        VertxHttpConfiguration config = endpoint.getConfiguration();
+        HttpMethod method = config.getHttpMethod() != null ? config.getHttpMethod() : HttpMethod.POST;
+        HttpRequest<Buffer> request = client.requestAbs(method, config.getHttpUri().toString());
+        String contentType = ExchangeHelper.getContentType(exchange);
+        if (contentType != null) {
+            request.putHeader("Content-Type", contentType);
+        }
+        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        if (call != null) {
+            request.timeout(Math.max(1, call.remainingMillis()));
+        }
+        exchange.setProperty(WIRE_REQUEST, request);
+        return request;
+    }
+
+    @Override
+    public void handleResponse(VertxHttpEndpoint endpoint, Exchange exchange, AsyncResult<HttpResponse<Buffer>> response)
+            throws Exception {
+        Object wire = exchange.removeProperty(WIRE_REQUEST);
+        if (wire != null && failedMidResponse.remove(wire)) {
+            exchange.setException(new ProviderException(0, "connection closed mid-response"));
+            return;
+        }
+        super.handleResponse(endpoint, exchange, response);
+    }
+
+    /** Arms the cut when the request goes out; disarms it when the response is complete or the call failed. */
+    private void cutAtBudget(HttpContext<?> ctx) {
+        if (ctx.phase() == ClientPhase.SEND_REQUEST && ctx.request().timeout() > 0) {
+            HttpClientRequest wire = ctx.clientRequest();
+            long budget = ctx.request().timeout();
+            long timer = vertx.setTimer(budget + GRACE_MS,
+                    id -> wire.reset(0, new TimeoutException("call budget of " + budget + " ms spent")));
+            ctx.set(CUT_TIMER, timer);
+        } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
+            Long timer = ctx.get(CUT_TIMER);
+            if (timer != null) {
+                vertx.cancelTimer(timer);
+            }
+            if (ctx.phase() == ClientPhase.FAILURE && ctx.clientResponse() != null
+                    && ctx.failure() instanceof HttpClosedException) {
+                failedMidResponse.add(ctx.request());
+            }
+        }
+        ctx.next();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.llmpool.resilience;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Exchange;
+import org.apache.camel.NamedNode;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.spi.Policy;
+import org.apache.camel.support.AsyncProcessorConverterHelper;
+import org.apache.camel.support.AsyncProcessorSupport;
+import org.apache.camel.support.service.ServiceHelper;
+
+import dev.llmpool.providers.ProviderCallPreparer;
+
+/**
+ * The provider route's guard ({@code policy} node {@code breaker-<name>}): the steps inside run only with a permit
+ * from the provider's circuit breaker and bulkhead, and their outcome (an exception or not) is recorded when they
+ * end, asynchronously. An open breaker fails the call with CallNotPermittedException, a full bulkhead with
+ * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend.
+ */
+public class BreakerPolicy implements Policy {
+
+    private final ProviderGuards guards;
+
+    public BreakerPolicy(ProviderGuards guards) {
+        this.guards = guards;
+    }
+
+    @Override
+    public void beforeWrap(Route route, NamedNode definition) {
+    }
+
+    @Override
+    public Processor wrap(Route route, Processor steps) {
+        AsyncProcessor inner = AsyncProcessorConverterHelper.convert(steps);
+        // Always completes "asynchronously" (done(false)): the permit may come now or later on a timer thread, and
+        // Camel 4's routing engine continues the same way in both cases.
+        return new AsyncProcessorSupport() {
+            @Override
+            public boolean process(Exchange exchange, AsyncCallback callback) {
+                guards.acquire(exchange.getProperty(ProviderCallPreparer.PROVIDER, String.class), permit -> {
+                    if (permit.refusal() != null) {
+                        exchange.setException(permit.refusal());
+                        callback.done(false);
+                        return;
+                    }
+                    inner.process(exchange, doneSync -> {
+                        Exception failure = exchange.getException();
+                        if (failure != null) {
+                            permit.failed(failure);
+                        } else {
+                            permit.succeeded();
+                        }
+                        callback.done(false);
+                    });
+                });
+                return false;
+            }
+
+            // Being a Service ourselves, Camel leaves the steps' lifecycle to us.
+            @Override
+            protected void doInit() throws Exception {
+                ServiceHelper.initService(inner);
+            }
+
+            @Override
+            protected void doStart() throws Exception {
+                ServiceHelper.startService(inner);
+            }
+
+            @Override
+            protected void doStop() throws Exception {
+                ServiceHelper.stopService(inner);
+            }
+        };
+    }
+}
