@@ -28,6 +28,11 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        create().run(args);
+    }
+
+    /** The pool's camel-main, configured from the working directory (or the jar's copies); not yet started. */
+    static Main create() throws IOException, URISyntaxException {
         Main main = new Main();
         main.configure().addConfiguration(PoolBeans.class);
         boolean local = Files.isRegularFile(Path.of("application.properties"));
@@ -36,7 +41,7 @@ public final class Application {
             main.addOverrideProperty("camel.main.routesIncludePattern", packagedRoutes());
             main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
         }
-        main.run(args);
+        return main;
     }
 
     /**

@@ -65,9 +65,20 @@ public final class Bench {
         this.mode = mode;
         this.jar = jar;
         this.out = out;
-        this.serviceJvm = serviceJvm;
+        this.serviceJvm = runCommandOptions(jar, serviceJvm);
         this.work = Files.createTempDirectory("llmpool-bench");
         this.wrk = new Wrk(work);
+    }
+
+    /**
+     * The README's run command's JVM options (the class data sharing archive the build makes next to the jar; a
+     * missing or stale one is ignored), then BENCH_SERVICE_OPTS.
+     */
+    static List<String> runCommandOptions(Path jar, List<String> extra) {
+        List<String> options = new ArrayList<>();
+        options.add("-XX:SharedArchiveFile=" + jar.toAbsolutePath().resolveSibling("llm-pool.jsa"));
+        options.addAll(extra);
+        return List.copyOf(options);
     }
 
     public static void main(String[] args) throws Exception {
