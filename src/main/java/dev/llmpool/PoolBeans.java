@@ -216,11 +216,11 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
         r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
-        java.net.http.HttpClient streamingHttp = java.net.http.HttpClient.newBuilder()
+        var streamingHttp = dev.llmpool.startup.Lazy.of(() -> java.net.http.HttpClient.newBuilder() // on first use
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
                 .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
-                .build();
+                .build());
         r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
@@ -266,6 +266,7 @@ public class PoolBeans implements CamelConfiguration {
         http.setClientConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnTotal(maxConnections)
                 .setMaxConnPerRoute(maxConnections)
+                .setTlsSocketStrategy(new dev.llmpool.startup.LazyTls()) // TLS set up on the first https call
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.ofMilliseconds(connectTimeoutMs))
                         // a backend that restarted leaves dead keep-alive connections: check idle ones before reuse
