@@ -230,8 +230,10 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("circuitBreakerRegistry", CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(),
                 new BreakerEvents(health)));
         // Every backend call (connect, headers, body) is held to its remaining budget as a whole.
-        camel.getComponent("http", HttpComponent.class)
-                .setHttpClientConfigurer(new BackendDeadline(timers, connectTimeoutMs));
+        var httpConfigurers = new org.apache.camel.component.http.CompositeHttpConfigurer();
+        httpConfigurers.addConfigurer(new BackendDeadline(timers, connectTimeoutMs));
+        httpConfigurers.addConfigurer(new dev.llmpool.startup.NoBackendCookies()); // start-up: see why there
+        camel.getComponent("http", HttpComponent.class).setHttpClientConfigurer(httpConfigurers);
         // The timer threads (deadlines, hedges, call cuts) end with the context, not with the JVM.
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
