@@ -3,6 +3,7 @@
 # starts a fast fake Ollama backend and the service as separate processes, drives them with wrk over loopback
 # and prints the table. Full run (3 runs per cell, about 10 minutes): bash bench/run.sh
 # Quick (1 run, under a minute): bash bench/run.sh --quick     Smoke (seconds, CI): bash bench/run.sh --smoke
+# Start-up only (N fresh launches, median): bash bench/run.sh --startup 7
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then

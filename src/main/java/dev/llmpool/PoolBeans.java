@@ -227,11 +227,11 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
         r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
-        java.net.http.HttpClient streamingHttp = java.net.http.HttpClient.newBuilder()
+        var streamingHttp = dev.llmpool.startup.Lazy.of(() -> java.net.http.HttpClient.newBuilder() // on first use
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
                 .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
-                .build();
+                .build());
         r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards));
         // --- end gRPC API ----------------------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ public final class FailureReasons {
             if (t instanceof BulkheadFullException) {
                 return "busy: max-concurrency calls already in flight";
             }
+            if (t instanceof io.netty.channel.ConnectTimeoutException) { // a ConnectException too
+                return "connect timed out";
+            }
             if (t instanceof ConnectException) {
                 return "connection refused";
             }

@@ -2,6 +2,7 @@ package dev.llmpool.streaming;
 
 import java.net.http.HttpClient;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.AsyncCallback;
@@ -21,13 +22,14 @@ import dev.llmpool.routing.TaskResolver;
  */
 public class StreamingEnsemble extends AsyncProcessorSupport {
 
-    private final HttpClient http;
+    /** Made on the first streaming call: building a JDK HttpClient sets up TLS, which start-up need not wait for. */
+    private final Supplier<HttpClient> http;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
     private final ObjectMapper mapper;
     private final ProviderGuards guards;
 
-    public StreamingEnsemble(HttpClient http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper,
+    public StreamingEnsemble(Supplier<HttpClient> http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper,
                              ProviderGuards guards) {
         this.http = http;
         this.guards = guards;
@@ -40,7 +42,7 @@ public class StreamingEnsemble extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         ChunkSink sink = exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class);
-        new StreamingRace(plan, sink, exchange, callback, http, mapper, guards, timers,
+        new StreamingRace(plan, sink, exchange, callback, http.get(), mapper, guards, timers,
                 stats).start();
         return false;
     }

@@ -65,9 +65,20 @@ public final class Bench {
         this.mode = mode;
         this.jar = jar;
         this.out = out;
-        this.serviceJvm = serviceJvm;
+        this.serviceJvm = runCommandOptions(jar, serviceJvm);
         this.work = Files.createTempDirectory("llmpool-bench");
         this.wrk = new Wrk(work);
+    }
+
+    /**
+     * The README's run command's JVM options (the class data sharing archive the build makes next to the jar; a
+     * missing or stale one is ignored), then BENCH_SERVICE_OPTS.
+     */
+    static List<String> runCommandOptions(Path jar, List<String> extra) {
+        List<String> options = new ArrayList<>();
+        options.add("-XX:SharedArchiveFile=" + jar.toAbsolutePath().resolveSibling("llm-pool.jsa"));
+        options.addAll(extra);
+        return List.copyOf(options);
     }
 
     public static void main(String[] args) throws Exception {
@@ -75,15 +86,17 @@ public final class Bench {
         Path out = null;
         Path jar = Path.of("target/llm-pool.jar");
         Integer runs = null;
+        int startupOnly = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> mode = QUICK;
+                case "--startup" -> startupOnly = Integer.parseInt(args[++i]);
                 case "--smoke" -> mode = SMOKE;
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jar" -> jar = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (use --quick, --smoke, --runs N, --out FILE, --jar FILE)");
+                        + " (use --quick, --smoke, --startup N, --runs N, --out FILE, --jar FILE)");
             }
         }
         if (runs != null) {
@@ -94,7 +107,46 @@ public final class Bench {
             out = Path.of("bench/results", mode == FULL ? "latest.json" : mode.name() + ".json");
         }
         String opts = System.getenv().getOrDefault("BENCH_SERVICE_OPTS", "").trim();
-        new Bench(mode, jar, out, opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+"))).run();
+        Bench bench = new Bench(mode, jar, out, opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+")));
+        if (startupOnly > 0) {
+            bench.startupOnly(startupOnly);
+        } else {
+            bench.run();
+        }
+    }
+
+    /**
+     * Only the start-up figure, {@code n} times (a fresh JVM each), with the load average before each launch:
+     * {@code bash bench/run.sh --startup 7}. Prints each figure and the median; writes no results file.
+     */
+    void startupOnly(int n) throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " not found: build it first (mvn -B -q package -DskipTests)");
+        }
+        backend0 = freePort();
+        backend50 = freePort();
+        backendSlow = freePort();
+        Process backend = startBackend();
+        backendPid = backend.pid();
+        try {
+            for (int rep = 1; rep <= n; rep++) {
+                String load = Files.readString(Path.of("/proc/loadavg")).trim();
+                int port = freePort();
+                try (Service svc = Service.start(jar, work.resolve("startup" + rep), config(port, false), serviceJvm,
+                        port, poolBody("fast0", false))) {
+                    double cpu = svc.cpuSeconds(); // what the start-up cost, whatever else the cores were busy with
+                    samples.add("startup_ms", svc.startupMs);
+                    samples.add("startup_cpu_s", cpu);
+                    System.out.printf("service up in %.0f ms, %.2f s CPU (load average %s)%n", svc.startupMs, cpu, load);
+                }
+            }
+        } finally {
+            backend.getOutputStream().close();
+            backend.destroy();
+        }
+        deleteWorkDir();
+        System.out.printf("start-up to first served request: median %.0f ms of %d (CPU %.2f s), samples %s%n",
+                samples.median("startup_ms"), n, samples.median("startup_cpu_s"), samples.all().get("startup_ms"));
     }
 
     /** Runs every cell {@code mode.runs()} times, prints the table and writes the results file. */
