@@ -33,7 +33,6 @@ import org.apache.hc.core5.util.Timeout;
 
 import dev.llmpool.api.ErrorResponder;
 import dev.llmpool.api.RequestContextProcessor;
-import dev.llmpool.api.ReplayWriter;
 import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
 import dev.llmpool.cache.CacheKeys;
@@ -109,6 +108,8 @@ public class PoolBeans implements CamelConfiguration {
     private int redisTimeoutMs;
     @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
     private long redisRetryMs;
+    @PropertyInject(value = "pool.redis.threads", defaultValue = "16")
+    private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
     // Resilience (issue 4): idle backend-call threads end after this, so the pool shrinks back after a burst.
@@ -127,7 +128,10 @@ public class PoolBeans implements CamelConfiguration {
         return metrics;
     }
 
-    /** Request handling blocks a Vert.x worker thread (platform-http in 4.17); the default 20 is far too few. */
+    /**
+     * Vert.x worker threads: inference requests no longer use them (they run on the event loop, see
+     * AsyncVertxPlatformHttpConsumer), but platform-http's own path for form bodies and proxies still blocks one.
+     */
     @BindToRegistry
     public VertxOptions vertxOptions() {
         return new VertxOptions().setWorkerPoolSize(workerThreads);
@@ -185,7 +189,8 @@ public class PoolBeans implements CamelConfiguration {
                 idempotencyKeys = new LocalStore(idempotencyMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
             }
             case "redis" -> {
-                RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, cacheMetrics);
+                RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, redisThreads,
+                        cacheMetrics);
                 camel.addService(redis);  // closed with the context
                 responses = redis;
                 idempotencyKeys = redis;
@@ -194,13 +199,16 @@ public class PoolBeans implements CamelConfiguration {
                     + cacheBackend + "'");
         }
         CacheKeys cacheKeys = new CacheKeys();
-        r.bind("responseCache", new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
-                Duration.ofSeconds(cacheTtlSeconds)));
+        ResponseCache responseCache = new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(cacheTtlSeconds));
+        r.bind("responseCache", responseCache);
+        r.bind("cacheStore", responseCache.storeStep());
         // A repeat waiting on another instance polls the store: on its own thread, not on the ensemble's timers.
         ScheduledThreadPoolExecutor idempotencyPolls = new ScheduledThreadPoolExecutor(1, daemon("llmpool-idempotency"));
-        r.bind("idempotencyGuard", new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
-                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls));
-        r.bind("replayWriter", new ReplayWriter());
+        IdempotencyGuard idempotencyGuard = new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls);
+        r.bind("idempotencyGuard", idempotencyGuard);
+        r.bind("idempotencyRecord", idempotencyGuard.recordStep());
         // --- end of issue 5 --------------------------------------------------------------------------------------
 
         // --- gRPC API (proto/llmpool/v1/llmpool.proto, routes/grpc-api.camel.yaml) --------------------------

@@ -33,7 +33,7 @@ public class RequestParser implements Processor {
     public void process(Exchange exchange) {
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
         String contentType = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
+        if (contentType == null || !contentType.regionMatches(true, 0, "application/json", 0, 16)) {
             throw new ApiException(415, "unsupported_media_type",
                     "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"),
                     null);
@@ -45,7 +45,7 @@ public class RequestParser implements Processor {
                     + String.join(", ", new java.util.TreeSet<>(config.tasks().keySet())) + ")", "task");
         }
         // Caller headers must never travel further (Authorization!); the request is now an object.
-        exchange.getIn().removeHeaders("*");
+        exchange.getIn().getHeaders().clear();
         exchange.getIn().setBody(null);
         exchange.setProperty(Headers.REQUEST, request);
     }

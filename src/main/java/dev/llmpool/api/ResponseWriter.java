@@ -1,53 +1,78 @@
 package dev.llmpool.api;
 
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.Outcome;
 
-/** Shapes the ensemble's {@link Outcome} into the contract's 200 body. */
+/**
+ * Shapes the ensemble's {@link Outcome} into the contract's 200 body; a request repeated with the same
+ * Idempotency-Key gets the first response instead ({@link ReplayWriter}). The body is written field by field
+ * straight to text, without building a JSON tree first.
+ */
 public class ResponseWriter implements Processor {
 
     private final ObjectMapper mapper;
+    private final ReplayWriter replay = new ReplayWriter();
 
     public ResponseWriter(ObjectMapper mapper) {
         this.mapper = mapper;
     }
 
     @Override
-    public void process(Exchange exchange) throws JsonProcessingException {
+    public void process(Exchange exchange) throws IOException {
+        if (exchange.getProperty(Headers.REPLAY) != null) {
+            replay.process(exchange);
+            return;
+        }
         Outcome o = EnsembleProcessor.outcome(exchange);
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
-        ObjectNode body = mapper.createObjectNode();
-        body.put("request_id", requestId);
-        body.put("task", req.task());
-        body.put("content", o.winner().content());
-        body.put("winner_model", o.winner().model());
-        body.put("winner_provider", o.winner().provider());
-        body.put("strategy_used", o.strategy().name());
-        o.modelsQueried().forEach(body.putArray("models_queried")::add);
-        body.put("duration_ms", elapsedMillis(exchange));
-        body.put("from_cache", exchange.getProperty(Headers.FROM_CACHE, false, Boolean.class));
-        body.put("hedged", o.hedged());
-        body.putObject("usage").put("prompt_tokens", o.promptTokens()).put("completion_tokens", o.completionTokens());
-        if (o.votes() != null) {
-            ObjectNode votes = body.putObject("votes");
-            o.votes().forEach(votes::put);
+        StringWriter out = new StringWriter(384);
+        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("request_id", requestId);
+            g.writeStringField("task", req.task());
+            g.writeStringField("content", o.winner().content());
+            g.writeStringField("winner_model", o.winner().model());
+            g.writeStringField("winner_provider", o.winner().provider());
+            g.writeStringField("strategy_used", o.strategy().name());
+            g.writeArrayFieldStart("models_queried");
+            for (String model : o.modelsQueried()) {
+                g.writeString(model);
+            }
+            g.writeEndArray();
+            g.writeNumberField("duration_ms", elapsedMillis(exchange));
+            g.writeBooleanField("from_cache", Boolean.TRUE.equals(exchange.getProperty(Headers.FROM_CACHE)));
+            g.writeBooleanField("hedged", o.hedged());
+            g.writeObjectFieldStart("usage");
+            g.writeNumberField("prompt_tokens", o.promptTokens());
+            g.writeNumberField("completion_tokens", o.completionTokens());
+            g.writeEndObject();
+            if (o.votes() != null) {
+                g.writeObjectFieldStart("votes");
+                for (Map.Entry<String, Integer> vote : o.votes().entrySet()) {
+                    g.writeNumberField(vote.getKey(), vote.getValue());
+                }
+                g.writeEndObject();
+            }
+            if (o.agreement() != null) {
+                g.writeNumberField("agreement", o.agreement());
+            }
+            if (o.judge() != null) {
+                g.writeFieldName("judge");
+                g.writeObject(o.judge());
+            }
+            g.writeEndObject();
         }
-        if (o.agreement() != null) {
-            body.put("agreement", o.agreement());
-        }
-        if (o.judge() != null) {
-            body.set("judge", mapper.valueToTree(o.judge()));
-        }
-        write(exchange, 200, requestId, mapper.writeValueAsString(body), Map.of());
+        write(exchange, 200, requestId, out.toString(), null, null);
     }
 
     static long elapsedMillis(Exchange exchange) {
@@ -55,10 +80,9 @@ public class ResponseWriter implements Processor {
         return started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
     }
 
-    /** A JSON reply carrying the request id. */
-    static void write(Exchange exchange, int status, String requestId, String json, Map<String, String> extra) {
-        Map<String, String> headers = new java.util.HashMap<>(extra);
-        headers.put(Headers.REQUEST_ID, requestId);
-        HttpReply.set(exchange, status, "application/json", json, headers);
+    /** A JSON reply carrying the request id, and one extra header if {@code header} is not null. */
+    static void write(Exchange exchange, int status, String requestId, String json, String header, String value) {
+        HttpReply.set(exchange, status, "application/json", json, header, value);
+        exchange.getMessage().setHeader(Headers.REQUEST_ID, requestId);
     }
 }
