@@ -26,6 +26,7 @@ import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine;
 import org.apache.camel.spi.Registry;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
@@ -77,6 +78,11 @@ public class PoolBeans implements CamelConfiguration {
     private String configFile;
     @PropertyInject(value = "pool.http.worker-threads", defaultValue = "400")
     private int workerThreads;
+    @PropertyInject(value = "pool.http.port", defaultValue = "7071")
+    private int httpPort;
+    /** Event loops serving the HTTP port; 0 = one per core. */
+    @PropertyInject(value = "pool.http.event-loops", defaultValue = "0")
+    private int eventLoops;
     @PropertyInject(value = "pool.http.backend-threads", defaultValue = "256")
     private int backendThreads;
     @PropertyInject(value = "pool.http.backend-queue", defaultValue = "1000")
@@ -251,7 +257,7 @@ public class PoolBeans implements CamelConfiguration {
 
         // --- Performance (issue 7, see README "Performance") ---------------------------------------------
         // platform-http's engine, replaced so that a request holds no thread while its backends answer.
-        var httpEngine = new org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine();
+        var httpEngine = new AsyncVertxPlatformHttpEngine();
         httpEngine.setCamelContext(camel);
         r.bind("platform-http-engine", httpEngine);
 
@@ -262,8 +268,11 @@ public class PoolBeans implements CamelConfiguration {
             }
 
             @Override
-            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
                 providerRoutes.apply(config.current());
+                // requests run on their connection's event loop: one loop per core, so routing uses every core
+                AsyncVertxPlatformHttpEngine.serveOnEventLoops(camel, httpPort,
+                        eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
             }
         });
     }

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
+import dev.llmpool.api.OutcomeJson;
 import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.ensemble.EnsembleProcessor;
@@ -44,8 +45,12 @@ public class ResponseCache extends AsyncProcessorSupport {
     private static final String FLIGHT = "llmpool.cacheFlight";
     private static final String STORE = "llmpool.cacheStore";
 
-    /** What a waiting request gets from the one it waited for. */
-    private record Answer(Outcome outcome, boolean fromCache) {
+    /** What a waiting request gets from the one it waited for; {@code json} is null for a fresh answer. */
+    private record Answer(Outcome outcome, boolean fromCache, OutcomeJson json) {
+    }
+
+    /** A cached answer as the local store keeps it once read: decoded, and its response body rendered. */
+    private record Cached(Outcome outcome, OutcomeJson json) {
     }
 
     private final Store store;
@@ -94,21 +99,38 @@ public class ResponseCache extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
+        // Most requests for a cached answer: one read, nothing registered.
+        CompletableFuture<Cached> cached = read(key);
+        if (cached.isDone()) {
+            return afterRead(cached.join(), exchange, key, req, config, callback);
+        }
+        cached.thenAccept(hit -> afterRead(hit, exchange, key, req, config, doneSync -> callback.done(false)));
+        return false;
+    }
+
+    /** A hit is answered; on a miss the request waits for an identical one in flight, or leads. */
+    private boolean afterRead(Cached hit, Exchange exchange, String key, InferRequest req, PoolConfig config,
+                              AsyncCallback callback) {
+        if (hit != null) {
+            metrics.cache("hit");
+            answer(exchange, new Answer(hit.outcome(), true, hit.json()));
+            callback.done(true);
+            return true;
+        }
         InFlight.Flight<Answer> mine = new InFlight.Flight<>(key);
         InFlight.Flight<Answer> running = flights.leadOrJoin(key, mine);
         if (running != null) {
             metrics.cache("coalesced");
             return waitFor(running, exchange, req, config, callback);
         }
-        // Leading from here on; read the cache only now, so no answer can land unseen in between.
-        return InFlight.resume(read(key), callback, (hit, error) -> {
-            if (hit != null) {
+        // Leading from here on. Read again: an answer stored since the first read (its flight has landed, so this
+        // request could lead) is found now; none can be stored unseen after this read.
+        return InFlight.resume(read(key), callback, (again, error) -> {
+            if (again != null) {
                 metrics.cache("hit");
-                flights.land(key, mine, new Answer(hit, true));
-                answer(exchange, hit, true);
-                if (LOG.isDebugEnabled()) {
-                    LOG.debug("event=answered_from_cache request_id={}", exchange.getProperty(Headers.REQUEST_ID_PROPERTY));
-                }
+                Answer answer = new Answer(again.outcome(), true, again.json());
+                flights.land(key, mine, answer);
+                answer(exchange, answer);
             } else {
                 metrics.cache("miss");
                 exchange.setProperty(FLIGHT, mine);
@@ -131,7 +153,7 @@ public class ResponseCache extends AsyncProcessorSupport {
         CompletableFuture<Void> written = isComplete(outcome) ? write(key, outcome) : CompletableFuture.completedFuture(null);
         return InFlight.resume(written, callback, (done, error) -> {
             if (flight != null) {
-                flights.land(key, flight, new Answer(outcome, false));
+                flights.land(key, flight, new Answer(outcome, false, null));
             }
         });
     }
@@ -143,7 +165,7 @@ public class ResponseCache extends AsyncProcessorSupport {
         long remainingMs = Math.max(0, deadlineMs - (System.nanoTime() - started) / 1_000_000);
         return InFlight.resume(running.await(remainingMs), callback, (answer, error) -> {
             if (error == null) {
-                answer(exchange, answer.outcome(), answer.fromCache());
+                answer(exchange, answer);
             } else {
                 Throwable cause = Store.cause(error);
                 exchange.setException(cause instanceof TimeoutException
@@ -154,10 +176,17 @@ public class ResponseCache extends AsyncProcessorSupport {
         });
     }
 
-    private static void answer(Exchange exchange, Outcome outcome, boolean fromCache) {
-        exchange.setProperty(EnsembleProcessor.OUTCOME, outcome);
-        exchange.setProperty(Headers.FROM_CACHE, fromCache);
+    private static void answer(Exchange exchange, Answer answer) {
+        exchange.setProperty(EnsembleProcessor.OUTCOME, answer.outcome());
+        exchange.setProperty(Headers.FROM_CACHE, answer.fromCache());
         exchange.setProperty(Headers.ANSWERED, Boolean.TRUE);
+        if (answer.json() != null) {
+            exchange.setProperty(OutcomeJson.RENDERED, answer.json());
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("event=answered_without_ensemble request_id={} from_cache={}",
+                    exchange.getProperty(Headers.REQUEST_ID_PROPERTY), answer.fromCache());
+        }
     }
 
     private static boolean bypassed(InferRequest req, Exchange exchange) {
@@ -180,18 +209,19 @@ public class ResponseCache extends AsyncProcessorSupport {
         return outcome.judge() == null || !Boolean.TRUE.equals(outcome.judge().get("skipped"));
     }
 
-    /** The cached outcome, or null (absent, unreadable, or the store unavailable): never a failed future. */
-    private CompletableFuture<Outcome> read(String key) {
-        CompletableFuture<Outcome> hit = store.get("cache:" + key, json -> decode(key, json));
+    /** The cached answer, or null (absent, unreadable, or the store unavailable): never a failed future. */
+    private CompletableFuture<Cached> read(String key) {
+        CompletableFuture<Cached> hit = store.get("cache:" + key, json -> decode(key, json));
         if (hit.isDone() && !hit.isCompletedExceptionally()) {
             return hit;  // the local store: no extra stage
         }
         return hit.exceptionally(error -> null);  // Store.Unavailable: counted and logged by the store
     }
 
-    private Outcome decode(String key, String json) {
+    private Cached decode(String key, String json) {
         try {
-            return outcomes.readValue(json);
+            Outcome outcome = outcomes.readValue(json);
+            return new Cached(outcome, OutcomeJson.render(outcome, mapper));
         } catch (JsonProcessingException e) {
             LOG.warn("event=cache_entry_unreadable key={} reason=\"{}\"", key, e.getOriginalMessage());
             return null;
