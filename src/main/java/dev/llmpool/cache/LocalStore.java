@@ -12,22 +12,36 @@ import com.github.benmanes.caffeine.cache.Ticker;
 /**
  * A {@link Store} in this process's memory: a Caffeine cache bounded in size, each entry expiring after its
  * own time to live as measured by the given {@link Ticker} (tests pass one they can move forward). Every
- * operation completes at once. An entry keeps its decoded value once read, so a cache hit decodes nothing.
+ * operation completes at once. An entry keeps its decoded value (once read, or as it was stored), so a cache hit
+ * decodes nothing and storing an answer encodes nothing.
  */
 public final class LocalStore implements Store {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private static final CompletableFuture<String> ABSENT = CompletableFuture.completedFuture(null);
 
+    /** A value as a string, or as an object (then encoded only when read as a string), or both. */
     private static final class Entry {
-        final String value;
         final Duration ttl;
-        /** The value decoded, set by the first read that decodes it (a benign race: decoding is pure). */
+        /** Set by the first read that needs it (a benign race: encoding and decoding are pure). */
+        volatile String value;
         volatile Object decoded;
+        final Function<Object, String> encode;
 
-        Entry(String value, Duration ttl) {
+        Entry(String value, Object decoded, Function<Object, String> encode, Duration ttl) {
             this.value = value;
+            this.decoded = decoded;
+            this.encode = encode;
             this.ttl = ttl;
+        }
+
+        String value() {
+            String v = value;
+            if (v == null) {
+                v = encode.apply(decoded);
+                value = v;
+            }
+            return v;
         }
     }
 
@@ -44,7 +58,14 @@ public final class LocalStore implements Store {
     @Override
     public CompletableFuture<String> get(String key) {
         Entry e = cache.getIfPresent(key);
-        return e == null ? ABSENT : CompletableFuture.completedFuture(e.value);
+        if (e == null) {
+            return ABSENT;
+        }
+        try {
+            return CompletableFuture.completedFuture(e.value());
+        } catch (RuntimeException failure) {
+            return CompletableFuture.failedFuture(failure);
+        }
     }
 
     @Override
@@ -57,7 +78,7 @@ public final class LocalStore implements Store {
         Object decoded = e.decoded;
         if (decoded == null) {
             try {
-                decoded = decode.apply(e.value);
+                decoded = decode.apply(e.value());
             } catch (RuntimeException failure) {
                 return CompletableFuture.failedFuture(failure);
             }
@@ -68,13 +89,20 @@ public final class LocalStore implements Store {
 
     @Override
     public CompletableFuture<Void> put(String key, String value, Duration ttl) {
-        cache.put(key, new Entry(value, ttl));
+        cache.put(key, new Entry(value, null, null, ttl));
+        return DONE;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<Void> put(String key, T value, Function<T, String> encode, Duration ttl) {
+        cache.put(key, new Entry(null, value, (Function<Object, String>) encode, ttl));
         return DONE;
     }
 
     @Override
     public CompletableFuture<Boolean> putIfAbsent(String key, String value, Duration ttl) {
-        return CompletableFuture.completedFuture(cache.asMap().putIfAbsent(key, new Entry(value, ttl)) == null);
+        return CompletableFuture.completedFuture(cache.asMap().putIfAbsent(key, new Entry(value, null, null, ttl)) == null);
     }
 
     @Override

@@ -150,7 +150,12 @@ public class ResponseCache extends AsyncProcessorSupport {
         }
         String key = exchange.getProperty(KEY, String.class);
         InFlight.Flight<Answer> flight = exchange.getProperty(FLIGHT, InFlight.Flight.class);
-        CompletableFuture<Void> written = isComplete(outcome) ? write(key, outcome) : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
+        if (isComplete(outcome)) {
+            Cached answer = new Cached(outcome, OutcomeJson.render(outcome, mapper));
+            exchange.setProperty(OutcomeJson.RENDERED, answer.json());
+            written = write(key, answer);
+        }
         return InFlight.resume(written, callback, (done, error) -> {
             if (flight != null) {
                 flights.land(key, flight, new Answer(outcome, false, null));
@@ -228,15 +233,22 @@ public class ResponseCache extends AsyncProcessorSupport {
         }
     }
 
-    private CompletableFuture<Void> write(String key, Outcome outcome) {
-        String json;
-        try {
-            json = mapper.writeValueAsString(outcome);
-        } catch (JsonProcessingException e) {
-            LOG.warn("event=cache_entry_unwritable key={} reason=\"{}\"", key, e.getOriginalMessage());
-            return CompletableFuture.completedFuture(null);
-        }
+    /** Stores the answer with its rendered body (which the response then uses too). */
+    private CompletableFuture<Void> write(String key, Cached answer) {
         // Store.Unavailable is counted and logged by the store; the answer is served all the same.
-        return store.put("cache:" + key, json, ttl).exceptionally(error -> null);
+        return store.put("cache:" + key, answer, this::encode, ttl).exceptionally(error -> {
+            if (!(Store.cause(error) instanceof Store.Unavailable)) {
+                LOG.warn("event=cache_entry_unwritable key={} reason=\"{}\"", key, Store.cause(error).getMessage());
+            }
+            return null;
+        });
+    }
+
+    private String encode(Cached answer) {
+        try {
+            return mapper.writeValueAsString(answer.outcome());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e.getOriginalMessage(), e);
+        }
     }
 }

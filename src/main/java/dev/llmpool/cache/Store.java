@@ -30,6 +30,21 @@ public interface Store {
 
     CompletableFuture<Void> put(String key, String value, Duration ttl);
 
+    /**
+     * Stores a value given as an (immutable) object: a store in this process keeps the object itself, to be handed
+     * out by {@link #get(String, Function)}, and encodes it only if it is ever read as a string; others encode it
+     * now.
+     */
+    default <T> CompletableFuture<Void> put(String key, T value, Function<T, String> encode, Duration ttl) {
+        String encoded;
+        try {
+            encoded = encode.apply(value);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return put(key, encoded, ttl);
+    }
+
     /** Stores the value only if the key is absent; true if it was stored. */
     CompletableFuture<Boolean> putIfAbsent(String key, String value, Duration ttl);
 
