@@ -26,11 +26,11 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine;
 import org.apache.camel.spi.Registry;
 
 import dev.llmpool.api.ErrorResponder;
 import dev.llmpool.api.RequestContextProcessor;
-import dev.llmpool.api.ReplayWriter;
 import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
 import dev.llmpool.cache.CacheKeys;
@@ -78,6 +78,11 @@ public class PoolBeans implements CamelConfiguration {
     private String configFile;
     @PropertyInject(value = "pool.http.worker-threads", defaultValue = "400")
     private int workerThreads;
+    @PropertyInject(value = "pool.http.port", defaultValue = "7071")
+    private int httpPort;
+    /** Event loops serving the HTTP port; 0 = one per core. */
+    @PropertyInject(value = "pool.http.event-loops", defaultValue = "0")
+    private int eventLoops;
     @PropertyInject(value = "pool.http.connect-timeout-ms", defaultValue = "1000")
     private long connectTimeoutMs;
     @PropertyInject(value = "pool.http.max-connections", defaultValue = "1000")
@@ -105,6 +110,8 @@ public class PoolBeans implements CamelConfiguration {
     private int redisTimeoutMs;
     @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
     private long redisRetryMs;
+    @PropertyInject(value = "pool.redis.threads", defaultValue = "16")
+    private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
 
@@ -119,7 +126,8 @@ public class PoolBeans implements CamelConfiguration {
 
     /**
      * The one Vert.x instance: platform-http serves on it and camel-vertx-http calls backends on it (both take the
-     * registry's). Its event loops do the network I/O; its workers run routes' synchronous steps.
+     * registry's). Its event loops do the network I/O and run /v1/infer's routes (AsyncVertxPlatformHttpConsumer);
+     * its workers take camel-vertx-http's responses and platform-http's own path for form bodies and proxies.
      */
     @BindToRegistry
     public Vertx vertx() {
@@ -196,7 +204,8 @@ public class PoolBeans implements CamelConfiguration {
                 idempotencyKeys = new LocalStore(idempotencyMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
             }
             case "redis" -> {
-                RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, cacheMetrics);
+                RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, redisThreads,
+                        cacheMetrics);
                 camel.addService(redis);  // closed with the context
                 responses = redis;
                 idempotencyKeys = redis;
@@ -205,13 +214,16 @@ public class PoolBeans implements CamelConfiguration {
                     + cacheBackend + "'");
         }
         CacheKeys cacheKeys = new CacheKeys();
-        r.bind("responseCache", new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
-                Duration.ofSeconds(cacheTtlSeconds)));
+        ResponseCache responseCache = new ResponseCache(responses, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(cacheTtlSeconds));
+        r.bind("responseCache", responseCache);
+        r.bind("cacheStore", responseCache.storeStep());
         // A repeat waiting on another instance polls the store: on its own thread, not on the ensemble's timers.
         ScheduledThreadPoolExecutor idempotencyPolls = new ScheduledThreadPoolExecutor(1, daemon("llmpool-idempotency"));
-        r.bind("idempotencyGuard", new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
-                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls));
-        r.bind("replayWriter", new ReplayWriter());
+        IdempotencyGuard idempotencyGuard = new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,
+                Duration.ofSeconds(idempotencyTtlSeconds), idempotencyWaitMs, idempotencyPolls);
+        r.bind("idempotencyGuard", idempotencyGuard);
+        r.bind("idempotencyRecord", idempotencyGuard.recordStep());
         // --- end of issue 5 --------------------------------------------------------------------------------------
 
         // --- gRPC API (proto/llmpool/v1/llmpool.proto, routes/grpc-api.camel.yaml) --------------------------
@@ -249,7 +261,7 @@ public class PoolBeans implements CamelConfiguration {
 
         // --- Performance (issue 7, see README "Performance") ---------------------------------------------
         // platform-http's engine, replaced so that a request holds no thread while its backends answer.
-        var httpEngine = new org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine();
+        var httpEngine = new AsyncVertxPlatformHttpEngine();
         httpEngine.setCamelContext(camel);
         r.bind("platform-http-engine", httpEngine);
 
@@ -260,8 +272,11 @@ public class PoolBeans implements CamelConfiguration {
             }
 
             @Override
-            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
                 providerRoutes.apply(config.current());
+                // requests run on their connection's event loop: one loop per core, so routing uses every core
+                AsyncVertxPlatformHttpEngine.serveOnEventLoops(camel, httpPort,
+                        eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
             }
         });
     }

@@ -1,8 +1,5 @@
 package dev.llmpool.api;
 
-import java.util.Map;
-import java.util.UUID;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,7 +28,7 @@ public class ErrorResponder implements Processor {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
         if (requestId == null) {
-            requestId = UUID.randomUUID().toString();
+            requestId = RequestContextProcessor.newRequestId();
         }
         ApiException error = cause instanceof ApiException api ? api : null;
         if (error == null) {
@@ -51,7 +48,8 @@ public class ErrorResponder implements Processor {
         }
         error.details().forEach((k, v) -> e.set(k, mapper.valueToTree(v)));
         body.put("request_id", requestId);
-        Map<String, String> extra = error.status() == 503 || error.status() == 429 ? Map.of("Retry-After", "1") : Map.of();
-        ResponseWriter.write(exchange, error.status(), requestId, mapper.writeValueAsString(body), extra);
+        boolean retryLater = error.status() == 503 || error.status() == 429;
+        ResponseWriter.write(exchange, error.status(), requestId, mapper.writeValueAsString(body),
+                retryLater ? "Retry-After" : null, retryLater ? "1" : null);
     }
 }

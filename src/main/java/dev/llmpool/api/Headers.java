@@ -13,6 +13,12 @@ public final class Headers {
     public static final String IDEMPOTENCY_KEY = "llmpool.idempotencyKey";
     /** Exchange property: the caller's Cache-Control header, kept after headers are cleared. */
     public static final String CACHE_CONTROL = "llmpool.cacheControl";
+    /**
+     * Exchange property: true once the request's answer is known without the ensemble (a cache hit, an identical
+     * request waited for, an idempotent replay). A plain flag, so the route's choice never compares (and prints)
+     * the answer itself.
+     */
+    public static final String ANSWERED = "llmpool.answered";
     /** Exchange property: true when the answer came from the response cache. */
     public static final String FROM_CACHE = "llmpool.fromCache";
     /** Exchange property: the earlier response body replayed for the same Idempotency-Key and body. */

@@ -1,7 +1,5 @@
 package dev.llmpool.api;
 
-import java.util.Map;
-
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -22,6 +20,6 @@ public class ReplayWriter implements Processor {
         LOG.info("event=idempotent_replay request_id={} original_request_id={}", requestId,
                 exchange.getProperty(Headers.REPLAY_REQUEST_ID, String.class));
         ResponseWriter.write(exchange, 200, requestId, exchange.getProperty(Headers.REPLAY, String.class),
-                Map.of("Idempotent-Replayed", "true"));
+                "Idempotent-Replayed", "true");
     }
 }

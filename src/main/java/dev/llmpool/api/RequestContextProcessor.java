@@ -1,22 +1,23 @@
 package dev.llmpool.api;
 
 import java.util.UUID;
-import java.util.regex.Pattern;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
 import dev.llmpool.config.ConfigStore;
 
 /**
  * Gives the request its context before anything can fail: a request id (the caller's {@code X-Request-Id}
- * when sane, otherwise a new one), its arrival time, and the configuration snapshot it will be served with
- * from start to end, whatever reloads happen meanwhile.
+ * when sane, otherwise a new one), its arrival time, the configuration snapshot it will be served with
+ * from start to end, whatever reloads happen meanwhile, and the two caller headers that caching reads
+ * ({@code Idempotency-Key}, {@code Cache-Control}), kept as properties because validation clears every header.
  */
 public class RequestContextProcessor implements Processor {
 
     public static final String CONFIG = "llmpool.config";
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final ConfigStore configStore;
 
@@ -27,9 +28,46 @@ public class RequestContextProcessor implements Processor {
     @Override
     public void process(Exchange exchange) {
         exchange.setProperty(Headers.STARTED_NANOS, System.nanoTime());
-        String given = exchange.getIn().getHeader(Headers.REQUEST_ID, String.class);
-        String id = given != null && SAFE.matcher(given).matches() ? given : UUID.randomUUID().toString();
-        exchange.setProperty(Headers.REQUEST_ID_PROPERTY, id);
+        Message in = exchange.getIn();
+        Object given = in.getHeader(Headers.REQUEST_ID);
+        exchange.setProperty(Headers.REQUEST_ID_PROPERTY, given instanceof String s && isSafe(s) ? s : newRequestId());
         exchange.setProperty(CONFIG, configStore.current());
+        keep(exchange, in, "Idempotency-Key", Headers.IDEMPOTENCY_KEY);
+        keep(exchange, in, "Cache-Control", Headers.CACHE_CONTROL);
+    }
+
+    /**
+     * A random (version 4) UUID. Request ids need to be unique, not unpredictable, so this uses the thread's own
+     * generator rather than {@link UUID#randomUUID()}'s shared SecureRandom.
+     */
+    public static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long msb = (random.nextLong() & ~0xF000L) | 0x4000L;                       // version 4
+        long lsb = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;  // IETF variant
+        return new UUID(msb, lsb).toString();
+    }
+
+    private static void keep(Exchange exchange, Message in, String header, String property) {
+        Object value = in.getHeader(header);
+        if (value != null) {
+            exchange.setProperty(property, value.toString());
+        }
+    }
+
+    /** 1 to 128 of {@code A-Z a-z 0-9 . _ : -}: safe to echo in a header and to log. */
+    private static boolean isSafe(String id) {
+        int n = id.length();
+        if (n == 0 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,12 +1,15 @@
 package dev.llmpool.api;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
-import java.util.Set;
+import java.io.IOException;
+import java.math.BigInteger;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -20,9 +23,6 @@ import dev.llmpool.ensemble.Strategy;
  */
 public class RequestParser implements Processor {
 
-    private static final Set<String> FIELDS = Set.of(
-            "task", "prompt", "max_tokens", "deadline_ms", "strategy", "temperature", "format", "cache");
-
     private final ObjectMapper mapper;
 
     public RequestParser(ObjectMapper mapper) {
@@ -33,7 +33,7 @@ public class RequestParser implements Processor {
     public void process(Exchange exchange) {
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
         String contentType = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
+        if (contentType == null || !contentType.regionMatches(true, 0, "application/json", 0, 16)) {
             throw new ApiException(415, "unsupported_media_type",
                     "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"),
                     null);
@@ -45,7 +45,7 @@ public class RequestParser implements Processor {
                     + String.join(", ", new java.util.TreeSet<>(config.tasks().keySet())) + ")", "task");
         }
         // Caller headers must never travel further (Authorization!); the request is now an object.
-        exchange.getIn().removeHeaders("*");
+        exchange.getIn().getHeaders().clear();
         exchange.getIn().setBody(null);
         exchange.setProperty(Headers.REQUEST, request);
     }
@@ -58,100 +58,171 @@ public class RequestParser implements Processor {
             throw new ApiException(413, "body_too_large",
                     "request body is " + body.length + " bytes; the limit is " + limits.maxBodyBytes(), null);
         }
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "malformed_json", "request body is not valid JSON: "
-                    + e.getOriginalMessage(), null);
-        } catch (java.io.IOException e) {
-            throw new ApiException(400, "malformed_json", "request body could not be read", null);
+        Fields f = read(body);
+        if (f.unknown != null) {
+            throw ApiException.invalid(f.unknown, "unknown field '" + f.unknown + "'");
         }
-        if (root == null || !root.isObject()) {
-            throw new ApiException(400, "malformed_json", "request body must be a JSON object", null);
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (!FIELDS.contains(name)) {
-                throw ApiException.invalid(name, "unknown field '" + name + "'");
-            }
-        }
-        String task = requiredText(root, "task");
-        String prompt = requiredText(root, "prompt");
-        int promptBytes = prompt.getBytes(StandardCharsets.UTF_8).length;
+        String task = requiredText(f.task, "task");
+        String prompt = requiredText(f.prompt, "prompt");
+        int promptBytes = utf8Length(prompt);
         if (promptBytes > limits.maxPromptBytes()) {
             throw new ApiException(413, "prompt_too_large", "prompt is " + promptBytes
                     + " bytes (UTF-8); the limit is " + limits.maxPromptBytes(), "prompt");
         }
-        Integer maxTokens = positiveInt(root, "max_tokens");
-        Long deadline = positiveLong(root, "deadline_ms");
+        Integer maxTokens = positiveInt(f.maxTokens, "max_tokens");
+        Long deadline = positiveLong(f.deadlineMs, "deadline_ms");
         if (deadline != null && deadline > limits.maxDeadlineMs()) {
             throw ApiException.invalid("deadline_ms", "deadline_ms must be <= " + limits.maxDeadlineMs());
         }
         Strategy strategy = null;
-        JsonNode s = root.get("strategy");
-        if (s != null && !s.isNull()) {
-            strategy = Strategy.parse(s.isTextual() ? s.asText() : null).orElseThrow(() -> ApiException.invalid(
+        if (f.strategy != null && f.strategy != NULL) {
+            strategy = Strategy.parse(f.strategy instanceof String text ? text : null).orElseThrow(() -> ApiException.invalid(
                     "strategy", "strategy must be one of FASTEST, VOTING, WEIGHTED, CONSENSUS, JUDGE"));
         }
         Double temperature = null;
-        JsonNode t = root.get("temperature");
-        if (t != null && !t.isNull()) {
-            if (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 2) {
+        if (f.temperature != null && f.temperature != NULL) {
+            if (!(f.temperature instanceof Number t) || t.doubleValue() < 0 || t.doubleValue() > 2) {
                 throw ApiException.invalid("temperature", "temperature must be a number from 0 to 2");
             }
-            temperature = t.asDouble();
+            temperature = t.doubleValue();
         }
-        JsonNode format = root.get("format");
-        if (format != null && !format.isNull()) {
-            boolean json = format.isTextual() && format.asText().equals("json");
-            if (!json && !format.isObject()) {
+        JsonNode format = null;
+        if (f.format != null && f.format != NULL) {
+            if ("json".equals(f.format)) {
+                format = TextNode.valueOf("json");
+            } else if (f.format instanceof ObjectNode schema) {
+                format = schema;
+            } else {
                 throw ApiException.invalid("format", "format must be \"json\" or a JSON schema object");
             }
-        } else {
-            format = null;
         }
         boolean cache = true;
-        JsonNode c = root.get("cache");
-        if (c != null && !c.isNull()) {
-            if (!c.isBoolean()) {
+        if (f.cache != null && f.cache != NULL) {
+            if (!(f.cache instanceof Boolean b)) {
                 throw ApiException.invalid("cache", "cache must be true or false");
             }
-            cache = c.asBoolean();
+            cache = b;
         }
         return new InferRequest(task, prompt, maxTokens, deadline, strategy, temperature, format, cache);
     }
 
-    private static String requiredText(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
+    /** JSON null, as opposed to a field left out (Java null). */
+    private static final Object NULL = new Object();
+
+    /**
+     * The body's fields as read: a String, Number or Boolean for a scalar, {@link #NULL}, or a JsonNode for an
+     * object or array (only {@code format} may be one). The last of duplicate fields wins, as in a JSON tree.
+     */
+    private static final class Fields {
+        String unknown;  // the first field not in the contract
+        Object task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache;
+    }
+
+    /**
+     * Reads the body with Jackson's streaming parser straight into {@link Fields}: no JSON tree for the whole body.
+     * A body that is not one JSON object is refused as a JSON tree parse would refuse it, with the same messages.
+     */
+    private Fields read(byte[] body) {
+        try (JsonParser p = mapper.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                refuseNonObject(body);
+            }
+            Fields f = new Fields();
+            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                JsonToken token = p.nextToken();
+                Object value = switch (token) {
+                    case VALUE_STRING -> p.getText();
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+                    case VALUE_TRUE -> Boolean.TRUE;
+                    case VALUE_FALSE -> Boolean.FALSE;
+                    case VALUE_NULL -> NULL;
+                    default -> p.readValueAsTree();  // an object or array
+                };
+                switch (name) {
+                    case "task" -> f.task = value;
+                    case "prompt" -> f.prompt = value;
+                    case "max_tokens" -> f.maxTokens = value;
+                    case "deadline_ms" -> f.deadlineMs = value;
+                    case "strategy" -> f.strategy = value;
+                    case "temperature" -> f.temperature = value;
+                    case "format" -> f.format = value;
+                    case "cache" -> f.cache = value;
+                    default -> {
+                        if (f.unknown == null) {
+                            f.unknown = name;
+                        }
+                    }
+                }
+            }
+            return f;
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "malformed_json", "request body is not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) {
+            throw new ApiException(400, "malformed_json", "request body could not be read", null);
+        }
+    }
+
+    /** Fails for a body whose root is not an object, exactly as a JSON tree parse reports it. */
+    private void refuseNonObject(byte[] body) throws IOException {
+        JsonNode root = mapper.readTree(body);  // throws for malformed JSON
+        if (root == null || !root.isObject()) {
+            throw new ApiException(400, "malformed_json", "request body must be a JSON object", null);
+        }
+        throw new IllegalStateException("a JSON object was not read as one");
+    }
+
+    private static String requiredText(Object v, String field) {
+        if (v == null || v == NULL) {
             throw ApiException.invalid(field, field + " is required");
         }
-        if (!n.isTextual()) {
+        if (!(v instanceof String text)) {
             throw ApiException.invalid(field, field + " must be a string");
         }
-        if (n.asText().isBlank()) {
+        if (text.isBlank()) {
             throw ApiException.invalid(field, field + " must not be empty");
         }
-        return n.asText();
+        return text;
     }
 
-    private static Integer positiveInt(JsonNode root, String field) {
-        Long v = positiveLong(root, field);
-        if (v != null && v > Integer.MAX_VALUE) {
+    private static Integer positiveInt(Object v, String field) {
+        Long n = positiveLong(v, field);
+        if (n != null && n > Integer.MAX_VALUE) {
             throw ApiException.invalid(field, field + " is too large");
         }
-        return v == null ? null : v.intValue();
+        return n == null ? null : n.intValue();
     }
 
-    private static Long positiveLong(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
+    /** An integer that fits a long and is > 0 (a JSON integer: 5.0 is not one). */
+    private static Long positiveLong(Object v, String field) {
+        if (v == null || v == NULL) {
             return null;
         }
-        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() <= 0) {
+        boolean fits = v instanceof Integer || v instanceof Long
+                || (v instanceof BigInteger big && big.bitLength() < 64);
+        if (!fits || ((Number) v).longValue() <= 0) {
             throw ApiException.invalid(field, field + " must be an integer > 0");
         }
-        return n.asLong();
+        return ((Number) v).longValue();
+    }
+
+    /** The length of {@code s.getBytes(UTF_8)}, without encoding it. */
+    private static int utf8Length(String s) {
+        int n = s.length();
+        int bytes = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                continue;
+            }
+            if (c < 0x800) {
+                bytes += 1;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 2;  // a pair of chars, 4 bytes
+                i++;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 2;
+            }  // a lone surrogate is encoded as '?': 1 byte
+        }
+        return bytes;
     }
 }

@@ -2,15 +2,14 @@ package dev.llmpool.cache;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
@@ -21,6 +20,7 @@ import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.config.PoolConfig;
+import dev.llmpool.routing.TaskResolver;
 
 /**
  * {@code Idempotency-Key}: a request repeated with the same key and the same body (in canonical form) gets the
@@ -29,12 +29,13 @@ import dev.llmpool.config.PoolConfig;
  * its response, or its error. The same key with another body is a 409. Only a 200 is kept (for
  * {@code pool.idempotency.ttl-seconds}); a failed request frees its key, so a retry runs again.
  *
- * <p>Two route steps: {@link #process} before the work, {@link #record} after the response is written.
+ * <p>Two route steps: {@link #process} before the work, {@link #recordStep} after the response is written. Neither
+ * holds a thread while it waits (for the first request, or for the store): each completes the exchange's callback
+ * when the wait is over.
  */
 public class IdempotencyGuard extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdempotencyGuard.class);
-    private static final Pattern VALID_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final String FLIGHT = "llmpool.idempotencyFlight";
     private static final long POLL_MS = 50;
     /** A claim outlives the request's deadline by this much, so a crashed instance does not hold a key for long. */
@@ -58,6 +59,12 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
     private final long waitMs;
     private final ScheduledExecutorService timers;
     private final InFlight<Entry> flights = new InFlight<>();
+    private final AsyncProcessor recordStep = new AsyncProcessorSupport() {
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            return record(exchange, callback);
+        }
+    };
 
     public IdempotencyGuard(Store store, CacheKeys keys, ObjectMapper mapper, CacheMetrics metrics, Duration ttl,
                             long waitMs, ScheduledExecutorService timers) {
@@ -78,7 +85,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        if (!VALID_KEY.matcher(key).matches()) {
+        if (!isValidKey(key)) {
             exchange.setException(ApiException.invalid("Idempotency-Key",
                     "Idempotency-Key must be 1 to 255 visible ASCII characters"));
             callback.done(true);
@@ -112,7 +119,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         }
         return InFlight.resume(decided, callback, (earlier, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause = Store.cause(error);
                 exchange.setException(cause instanceof TimeoutException ? inProgress(key) : cause);
             } else if (earlier != null) {
                 metrics.idempotency("replayed");
@@ -124,91 +131,150 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         });
     }
 
-    /** After the response is written: a 200 is kept for replays and handed to the requests waiting here. */
+    /** The record step, for the route. */
+    public AsyncProcessor recordStep() {
+        return recordStep;
+    }
+
+    /**
+     * After the response is written: a 200 is kept for replays and handed to the requests waiting here. The route
+     * goes on once the store has it, so a repeat on another instance finds it.
+     */
     @SuppressWarnings("unchecked")
-    public void record(Exchange exchange) {
+    private boolean record(Exchange exchange, AsyncCallback callback) {
         InFlight.Flight<Entry> mine = exchange.getProperty(FLIGHT, InFlight.Flight.class);
         Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         if (mine == null || status == null || status != 200) {
-            return;  // not ours, or failed: the completion hook frees the key
+            callback.done(true);  // not ours, or failed: the completion hook frees the key
+            return true;
         }
         String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
         Entry done = new Entry(mine.fingerprint(), exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
                 exchange.getMessage().getBody(String.class));
+        CompletableFuture<Void> kept;
         try {
-            store.put("idem:" + key, mapper.writeValueAsString(done), ttl);
-        } catch (Store.Unavailable | JsonProcessingException e) {
-            LOG.warn("event=idempotency_not_kept key={} request_id={} reason=\"{}\"", key, done.requestId(), e.getMessage());
+            kept = store.put("idem:" + key, mapper.writeValueAsString(done), ttl);
+        } catch (JsonProcessingException e) {
+            kept = CompletableFuture.failedFuture(e);
         }
-        flights.land(key, mine, done);
+        return InFlight.resume(kept, callback, (ok, error) -> {
+            if (error != null) {
+                LOG.warn("event=idempotency_not_kept key={} request_id={} reason=\"{}\"", key, done.requestId(),
+                        Store.cause(error).getMessage());
+            }
+            flights.land(key, mine, done);
+        });
     }
 
     /** Completes with null once this request owns the key, or with the done entry to replay; 409 otherwise. */
     private CompletableFuture<Entry> claim(String key, Entry pending, Duration claimTtl) {
         CompletableFuture<Entry> result = new CompletableFuture<>();
-        attempt(key, pending, claimTtl, System.nanoTime() + waitMs * 1_000_000L, false, result);
+        attempt(key, pending, claimTtl, System.nanoTime() + waitMs * 1_000_000L, false, 0, result);
         return result;
     }
 
-    private void attempt(String key, Entry pending, Duration claimTtl, long giveUpNanos, boolean waiting,
+    /**
+     * One look at the shared store: claim the key if it is free, replay it if done, refuse it if bound to another
+     * body; if it is still running elsewhere (or three claims in a row lost a race), look again in POLL_MS.
+     */
+    private void attempt(String key, Entry pending, Duration claimTtl, long giveUpNanos, boolean waiting, int tries,
                          CompletableFuture<Entry> result) {
-        try {
-            for (int tries = 0; tries < 3; tries++) {
-                String stored = store.get("idem:" + key);
+        store.get("idem:" + key).whenComplete((stored, error) -> {
+            if (error != null) {
+                storeFailed(error, result);
+                return;
+            }
+            try {
                 if (stored == null) {
-                    if (store.putIfAbsent("idem:" + key, mapper.writeValueAsString(pending), claimTtl)) {
-                        result.complete(null);
-                        return;
-                    }
-                    continue;  // another instance claimed it meanwhile: look again
+                    store.putIfAbsent("idem:" + key, mapper.writeValueAsString(pending), claimTtl).whenComplete((claimed, e) -> {
+                        if (e != null) {
+                            storeFailed(e, result);
+                        } else if (claimed) {
+                            result.complete(null);
+                        } else if (tries < 2) {
+                            attempt(key, pending, claimTtl, giveUpNanos, waiting, tries + 1, result);  // claimed elsewhere meanwhile: look again
+                        } else {
+                            later(key, pending, claimTtl, giveUpNanos, waiting, result);
+                        }
+                    });
+                    return;
                 }
                 Entry entry = mapper.readValue(stored, Entry.class);
                 if (!entry.fingerprint().equals(pending.fingerprint())) {
                     metrics.idempotency("conflict");
                     result.completeExceptionally(conflict(key));
-                    return;
-                }
-                if (entry.done()) {
+                } else if (entry.done()) {
                     result.complete(entry);
-                    return;
+                } else {
+                    later(key, pending, claimTtl, giveUpNanos, waiting, result);  // still running on another instance
                 }
-                break;  // still running on another instance
+            } catch (JsonProcessingException | RuntimeException e) {
+                result.completeExceptionally(e);
             }
-            if (System.nanoTime() >= giveUpNanos) {
-                result.completeExceptionally(inProgress(key));
-                return;
-            }
-            if (!waiting) {
-                metrics.idempotency("waited");
-            }
-            timers.schedule(() -> attempt(key, pending, claimTtl, giveUpNanos, true, result), POLL_MS,
-                    TimeUnit.MILLISECONDS);
-        } catch (Store.Unavailable e) {
+        });
+    }
+
+    private void later(String key, Entry pending, Duration claimTtl, long giveUpNanos, boolean waiting,
+                       CompletableFuture<Entry> result) {
+        if (System.nanoTime() >= giveUpNanos) {
+            result.completeExceptionally(inProgress(key));
+            return;
+        }
+        if (!waiting) {
+            metrics.idempotency("waited");
+        }
+        timers.schedule(() -> attempt(key, pending, claimTtl, giveUpNanos, true, 0, result), POLL_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private static void storeFailed(Throwable error, CompletableFuture<Entry> result) {
+        Throwable cause = Store.cause(error);
+        if (cause instanceof Store.Unavailable) {
             result.complete(null);  // no shared store just now: go on; this instance's flights still guard the key
-        } catch (JsonProcessingException | RuntimeException e) {
-            result.completeExceptionally(e);
+        } else {
+            result.completeExceptionally(cause);
         }
     }
 
-    /** Frees the key after a failure, unless it is no longer this request's claim. */
+    /** Frees the key after a failure, unless it is no longer this request's claim. Nobody waits for it. */
     private void release(String key, String requestId) {
-        try {
-            String stored = store.get("idem:" + key);
+        store.get("idem:" + key).thenCompose(stored -> {
             if (stored != null) {
-                Entry entry = mapper.readValue(stored, Entry.class);
-                if (!entry.done() && requestId.equals(entry.requestId())) {
-                    store.delete("idem:" + key);
+                try {
+                    Entry entry = mapper.readValue(stored, Entry.class);
+                    if (!entry.done() && requestId.equals(entry.requestId())) {
+                        return store.delete("idem:" + key);
+                    }
+                } catch (JsonProcessingException e) {
+                    return CompletableFuture.failedFuture(e);
                 }
             }
-        } catch (Store.Unavailable | JsonProcessingException e) {
-            LOG.warn("event=idempotency_not_released key={} request_id={} reason=\"{}\"", key, requestId, e.getMessage());
-        }
+            return CompletableFuture.completedFuture(null);
+        }).whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warn("event=idempotency_not_released key={} request_id={} reason=\"{}\"", key, requestId,
+                        Store.cause(error).getMessage());
+            }
+        });
     }
 
     private static Duration claimTtl(Exchange exchange, InferRequest req) {
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
-        long deadlineMs = req.deadlineMs() != null ? req.deadlineMs() : config.task(req.task()).deadlineMs();
-        return Duration.ofMillis(deadlineMs + CLAIM_GRACE_MS);
+        return Duration.ofMillis(TaskResolver.deadlineMs(req, config.task(req.task())) + CLAIM_GRACE_MS);
+    }
+
+    /** 1 to 255 visible ASCII characters. */
+    private static boolean isValidKey(String key) {
+        if (key.length() > 255) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7E) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ApiException conflict(String key) {

@@ -1,6 +1,8 @@
 package dev.llmpool.cache;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -9,11 +11,38 @@ import com.github.benmanes.caffeine.cache.Ticker;
 
 /**
  * A {@link Store} in this process's memory: a Caffeine cache bounded in size, each entry expiring after its
- * own time to live as measured by the given {@link Ticker} (tests pass one they can move forward).
+ * own time to live as measured by the given {@link Ticker} (tests pass one they can move forward). Every
+ * operation completes at once. An entry keeps its decoded value (once read, or as it was stored), so a cache hit
+ * decodes nothing and storing an answer encodes nothing.
  */
 public final class LocalStore implements Store {
 
-    private record Entry(String value, Duration ttl) {
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    private static final CompletableFuture<String> ABSENT = CompletableFuture.completedFuture(null);
+
+    /** A value as a string, or as an object (then encoded only when read as a string), or both. */
+    private static final class Entry {
+        final Duration ttl;
+        /** Set by the first read that needs it (a benign race: encoding and decoding are pure). */
+        volatile String value;
+        volatile Object decoded;
+        final Function<Object, String> encode;
+
+        Entry(String value, Object decoded, Function<Object, String> encode, Duration ttl) {
+            this.value = value;
+            this.decoded = decoded;
+            this.encode = encode;
+            this.ttl = ttl;
+        }
+
+        String value() {
+            String v = value;
+            if (v == null) {
+                v = encode.apply(decoded);
+                value = v;
+            }
+            return v;
+        }
     }
 
     private final Cache<String, Entry> cache;
@@ -22,28 +51,63 @@ public final class LocalStore implements Store {
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 .ticker(ticker)
-                .expireAfter(Expiry.writing((String key, Entry e) -> e.ttl()))
+                .expireAfter(Expiry.writing((String key, Entry e) -> e.ttl))
                 .build();
     }
 
     @Override
-    public String get(String key) {
+    public CompletableFuture<String> get(String key) {
         Entry e = cache.getIfPresent(key);
-        return e == null ? null : e.value();
+        if (e == null) {
+            return ABSENT;
+        }
+        try {
+            return CompletableFuture.completedFuture(e.value());
+        } catch (RuntimeException failure) {
+            return CompletableFuture.failedFuture(failure);
+        }
     }
 
     @Override
-    public void put(String key, String value, Duration ttl) {
-        cache.put(key, new Entry(value, ttl));
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> get(String key, Function<String, T> decode) {
+        Entry e = cache.getIfPresent(key);
+        if (e == null) {
+            return (CompletableFuture<T>) ABSENT;
+        }
+        Object decoded = e.decoded;
+        if (decoded == null) {
+            try {
+                decoded = decode.apply(e.value());
+            } catch (RuntimeException failure) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            e.decoded = decoded;
+        }
+        return CompletableFuture.completedFuture((T) decoded);
     }
 
     @Override
-    public boolean putIfAbsent(String key, String value, Duration ttl) {
-        return cache.asMap().putIfAbsent(key, new Entry(value, ttl)) == null;
+    public CompletableFuture<Void> put(String key, String value, Duration ttl) {
+        cache.put(key, new Entry(value, null, null, ttl));
+        return DONE;
     }
 
     @Override
-    public void delete(String key) {
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<Void> put(String key, T value, Function<T, String> encode, Duration ttl) {
+        cache.put(key, new Entry(null, value, (Function<Object, String>) encode, ttl));
+        return DONE;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> putIfAbsent(String key, String value, Duration ttl) {
+        return CompletableFuture.completedFuture(cache.asMap().putIfAbsent(key, new Entry(value, null, null, ttl)) == null);
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(String key) {
         cache.invalidate(key);
+        return DONE;
     }
 }

@@ -2,12 +2,14 @@ package dev.llmpool.cache;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
@@ -16,11 +18,11 @@ import org.slf4j.LoggerFactory;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
+import dev.llmpool.api.OutcomeJson;
 import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.Outcome;
-import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.TaskResolver;
 
 /**
@@ -29,6 +31,11 @@ import dev.llmpool.routing.TaskResolver;
  * flight on this instance (one backend call for all of them), or lets it lead. The store step keeps a fresh
  * successful answer and hands it to the requests waiting for it. {@code "cache": false} or
  * {@code Cache-Control: no-cache} skips the lookup and the waiting, and refreshes the entry.
+ *
+ * <p>The lookup needs only the request and the configuration snapshot (the key covers the task's configuration),
+ * so it runs before the task is resolved: a hit is answered without resolving the task at all. Neither step
+ * holds a thread while it waits (for a request in flight, or for Redis): each completes the exchange's callback
+ * when the wait is over.
  */
 public class ResponseCache extends AsyncProcessorSupport {
 
@@ -38,38 +45,75 @@ public class ResponseCache extends AsyncProcessorSupport {
     private static final String FLIGHT = "llmpool.cacheFlight";
     private static final String STORE = "llmpool.cacheStore";
 
-    /** What a waiting request gets from the one it waited for. */
-    private record Answer(Outcome outcome, boolean fromCache) {
+    /** What a waiting request gets from the one it waited for; {@code json} is null for a fresh answer. */
+    private record Answer(Outcome outcome, boolean fromCache, OutcomeJson json) {
+    }
+
+    /** A cached answer as the local store keeps it once read: decoded, and its response body rendered. */
+    private record Cached(Outcome outcome, OutcomeJson json) {
     }
 
     private final Store store;
     private final CacheKeys keys;
     private final ObjectMapper mapper;
+    private final ObjectReader outcomes;
     private final CacheMetrics metrics;
     private final Duration ttl;
     private final InFlight<Answer> flights = new InFlight<>();
+    private final AsyncProcessor storeStep = new AsyncProcessorSupport() {
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            return store(exchange, callback);
+        }
+    };
 
     public ResponseCache(Store store, CacheKeys keys, ObjectMapper mapper, CacheMetrics metrics, Duration ttl) {
         this.store = store;
         this.keys = keys;
         this.mapper = mapper;
+        this.outcomes = mapper.readerFor(Outcome.class);
         this.metrics = metrics;
         this.ttl = ttl;
+    }
+
+    /** The store step, for the route (after the ensemble). */
+    public AsyncProcessor storeStep() {
+        return storeStep;
     }
 
     /** The lookup step. */
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         if (exchange.getProperty(Headers.REPLAY) != null) {
-            callback.done(true);  // an idempotent replay needs no answer
+            exchange.setProperty(Headers.ANSWERED, Boolean.TRUE);  // an idempotent replay needs no answer
+            callback.done(true);
             return true;
         }
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
-        String key = keys.responseKey(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class));
+        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
+        String key = keys.responseKey(req, config);
         exchange.setProperty(KEY, key);
         if (bypassed(req, exchange)) {
             metrics.cache("bypass");
-            exchange.setProperty(STORE, true);
+            exchange.setProperty(STORE, Boolean.TRUE);
+            callback.done(true);
+            return true;
+        }
+        // Most requests for a cached answer: one read, nothing registered.
+        CompletableFuture<Cached> cached = read(key);
+        if (cached.isDone()) {
+            return afterRead(cached.join(), exchange, key, req, config, callback);
+        }
+        cached.thenAccept(hit -> afterRead(hit, exchange, key, req, config, doneSync -> callback.done(false)));
+        return false;
+    }
+
+    /** A hit is answered; on a miss the request waits for an identical one in flight, or leads. */
+    private boolean afterRead(Cached hit, Exchange exchange, String key, InferRequest req, PoolConfig config,
+                              AsyncCallback callback) {
+        if (hit != null) {
+            metrics.cache("hit");
+            answer(exchange, new Answer(hit.outcome(), true, hit.json()));
             callback.done(true);
             return true;
         }
@@ -77,59 +121,77 @@ public class ResponseCache extends AsyncProcessorSupport {
         InFlight.Flight<Answer> running = flights.leadOrJoin(key, mine);
         if (running != null) {
             metrics.cache("coalesced");
-            return waitFor(running, exchange, callback);
+            return waitFor(running, exchange, req, config, callback);
         }
-        // Leading from here on; read the cache only now, so no answer can land unseen in between.
-        Outcome hit = read(key);
-        if (hit != null) {
-            metrics.cache("hit");
-            flights.land(key, mine, new Answer(hit, true));
-            answer(exchange, hit, true);
-        } else {
-            metrics.cache("miss");
-            exchange.setProperty(FLIGHT, mine);
-            exchange.setProperty(STORE, true);
-            flights.endWith(exchange, key, mine, () -> { });
-        }
-        callback.done(true);
-        return true;
+        // Leading from here on. Read again: an answer stored since the first read (its flight has landed, so this
+        // request could lead) is found now; none can be stored unseen after this read.
+        return InFlight.resume(read(key), callback, (again, error) -> {
+            if (again != null) {
+                metrics.cache("hit");
+                Answer answer = new Answer(again.outcome(), true, again.json());
+                flights.land(key, mine, answer);
+                answer(exchange, answer);
+            } else {
+                metrics.cache("miss");
+                exchange.setProperty(FLIGHT, mine);
+                exchange.setProperty(STORE, Boolean.TRUE);
+                flights.endWith(exchange, key, mine, () -> { });
+            }
+        });
     }
 
-    /** The store step, after the ensemble: only fresh successful answers reach it. */
+    /** After the ensemble: only fresh successful answers reach it. Continues once the store has the entry. */
     @SuppressWarnings("unchecked")
-    public void store(Exchange exchange) {
+    private boolean store(Exchange exchange, AsyncCallback callback) {
         Outcome outcome = EnsembleProcessor.outcome(exchange);
-        if (!exchange.getProperty(STORE, false, Boolean.class) || outcome == null) {
-            return;
+        if (exchange.getProperty(STORE) == null || outcome == null) {
+            callback.done(true);
+            return true;
         }
         String key = exchange.getProperty(KEY, String.class);
-        if (isComplete(outcome)) {
-            write(key, outcome);
-        }
         InFlight.Flight<Answer> flight = exchange.getProperty(FLIGHT, InFlight.Flight.class);
-        if (flight != null) {
-            flights.land(key, flight, new Answer(outcome, false));
+        CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
+        if (isComplete(outcome)) {
+            Cached answer = new Cached(outcome, OutcomeJson.render(outcome, mapper));
+            exchange.setProperty(OutcomeJson.RENDERED, answer.json());
+            written = write(key, answer);
         }
+        return InFlight.resume(written, callback, (done, error) -> {
+            if (flight != null) {
+                flights.land(key, flight, new Answer(outcome, false, null));
+            }
+        });
     }
 
-    private boolean waitFor(InFlight.Flight<Answer> running, Exchange exchange, AsyncCallback callback) {
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
-        return InFlight.resume(running.await(plan.remainingMillis()), callback, (answer, error) -> {
+    private boolean waitFor(InFlight.Flight<Answer> running, Exchange exchange, InferRequest req, PoolConfig config,
+                            AsyncCallback callback) {
+        long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
+        long deadlineMs = TaskResolver.deadlineMs(req, config.task(req.task()));
+        long remainingMs = Math.max(0, deadlineMs - (System.nanoTime() - started) / 1_000_000);
+        return InFlight.resume(running.await(remainingMs), callback, (answer, error) -> {
             if (error == null) {
-                answer(exchange, answer.outcome(), answer.fromCache());
+                answer(exchange, answer);
             } else {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause = Store.cause(error);
                 exchange.setException(cause instanceof TimeoutException
                         ? new ApiException(504, "deadline_exceeded", "no answer within the deadline of "
-                                + (plan.deadlineNanos() - plan.startedNanos()) / 1_000_000 + " ms", null)
+                                + deadlineMs + " ms", null)
                         : cause);
             }
         });
     }
 
-    private static void answer(Exchange exchange, Outcome outcome, boolean fromCache) {
-        exchange.setProperty(EnsembleProcessor.OUTCOME, outcome);
-        exchange.setProperty(Headers.FROM_CACHE, fromCache);
+    private static void answer(Exchange exchange, Answer answer) {
+        exchange.setProperty(EnsembleProcessor.OUTCOME, answer.outcome());
+        exchange.setProperty(Headers.FROM_CACHE, answer.fromCache());
+        exchange.setProperty(Headers.ANSWERED, Boolean.TRUE);
+        if (answer.json() != null) {
+            exchange.setProperty(OutcomeJson.RENDERED, answer.json());
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("event=answered_without_ensemble request_id={} from_cache={}",
+                    exchange.getProperty(Headers.REQUEST_ID_PROPERTY), answer.fromCache());
+        }
     }
 
     private static boolean bypassed(InferRequest req, Exchange exchange) {
@@ -152,25 +214,41 @@ public class ResponseCache extends AsyncProcessorSupport {
         return outcome.judge() == null || !Boolean.TRUE.equals(outcome.judge().get("skipped"));
     }
 
-    private Outcome read(String key) {
+    /** The cached answer, or null (absent, unreadable, or the store unavailable): never a failed future. */
+    private CompletableFuture<Cached> read(String key) {
+        CompletableFuture<Cached> hit = store.get("cache:" + key, json -> decode(key, json));
+        if (hit.isDone() && !hit.isCompletedExceptionally()) {
+            return hit;  // the local store: no extra stage
+        }
+        return hit.exceptionally(error -> null);  // Store.Unavailable: counted and logged by the store
+    }
+
+    private Cached decode(String key, String json) {
         try {
-            String json = store.get("cache:" + key);
-            return json == null ? null : mapper.readValue(json, Outcome.class);
-        } catch (Store.Unavailable e) {
-            return null;
+            Outcome outcome = outcomes.readValue(json);
+            return new Cached(outcome, OutcomeJson.render(outcome, mapper));
         } catch (JsonProcessingException e) {
             LOG.warn("event=cache_entry_unreadable key={} reason=\"{}\"", key, e.getOriginalMessage());
             return null;
         }
     }
 
-    private void write(String key, Outcome outcome) {
+    /** Stores the answer with its rendered body (which the response then uses too). */
+    private CompletableFuture<Void> write(String key, Cached answer) {
+        // Store.Unavailable is counted and logged by the store; the answer is served all the same.
+        return store.put("cache:" + key, answer, this::encode, ttl).exceptionally(error -> {
+            if (!(Store.cause(error) instanceof Store.Unavailable)) {
+                LOG.warn("event=cache_entry_unwritable key={} reason=\"{}\"", key, Store.cause(error).getMessage());
+            }
+            return null;
+        });
+    }
+
+    private String encode(Cached answer) {
         try {
-            store.put("cache:" + key, mapper.writeValueAsString(outcome), ttl);
-        } catch (Store.Unavailable e) {
-            // counted and logged by the store; the answer is served all the same
+            return mapper.writeValueAsString(answer.outcome());
         } catch (JsonProcessingException e) {
-            LOG.warn("event=cache_entry_unwritable key={} reason=\"{}\"", key, e.getOriginalMessage());
+            throw new IllegalStateException(e.getOriginalMessage(), e);
         }
     }
 }

@@ -41,7 +41,7 @@ public class TaskResolver implements Processor {
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         TaskConfig task = config.task(req.task());
         long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
-        long deadlineMs = req.deadlineMs() != null ? req.deadlineMs() : task.deadlineMs();
+        long deadlineMs = deadlineMs(req, task);
 
         List<ProviderConfig> usable = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
@@ -77,5 +77,10 @@ public class TaskResolver implements Processor {
                 started,
                 started + deadlineMs * 1_000_000L,
                 Map.copyOf(skipped)));
+    }
+
+    /** The request's time budget in milliseconds: the caller's {@code deadline_ms}, or the task's. */
+    public static long deadlineMs(InferRequest req, TaskConfig task) {
+        return req.deadlineMs() != null ? req.deadlineMs() : task.deadlineMs();
     }
 }

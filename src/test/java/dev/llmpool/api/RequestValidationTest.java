@@ -50,6 +50,13 @@ class RequestValidationTest extends PoolTestSupport {
             "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"format\":\"xml\"}|format",
             "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"cache\":\"no\"}|cache",
             "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"colour\":\"blue\"}|colour",
+            "{\"colour\":\"blue\",\"task\":7,\"prompt\":\"hi\"}|colour",
+            "{\"task\":{\"name\":\"expand_queries\"},\"prompt\":\"hi\"}|task",
+            "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"prompt\":7}|prompt",
+            "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"max_tokens\":99999999999999999999}|max_tokens",
+            "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"max_tokens\":3000000000}|max_tokens",
+            "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"format\":[\"json\"]}|format",
+            "{\"task\":\"expand_queries\",\"prompt\":\"hi\",\"temperature\":\"0.5\"}|temperature",
     })
     void invalidFieldIsRejectedWith400NamingTheField(String body, String field) {
         expectError(infer(body), 400, "invalid_field", field);
@@ -76,6 +83,9 @@ class RequestValidationTest extends PoolTestSupport {
         // 16384 bytes is the limit; "é" is two bytes in UTF-8, so 8193 of them exceed it although 8193 chars do not.
         String prompt = "é".repeat(8193);
         expectError(infer("{\"task\":\"expand_queries\",\"prompt\":\"" + prompt + "\"}"), 413, "prompt_too_large", "prompt");
+        // an emoji is two chars and four bytes: 4097 of them are 16388 bytes
+        String emoji = "\uD83D\uDE00".repeat(4097);
+        expectError(infer("{\"task\":\"expand_queries\",\"prompt\":\"" + emoji + "\"}"), 413, "prompt_too_large", "prompt");
     }
 
     @Test

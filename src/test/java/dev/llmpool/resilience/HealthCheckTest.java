@@ -76,6 +76,21 @@ class HealthCheckTest extends ResilienceTestSupport {
     }
 
     @Test
+    void aCachedAnswerIsServedWhileItsTaskHasNoProviderLeft() {
+        String cached = "{\"task\":\"enrich_metadata\",\"prompt\":\"asked before\"}";
+        assertEquals(200, infer(cached).statusCode());
+        A.stop(); // phi3, the only provider of enrich_metadata
+        awaitStatus("phi3", "DOWN");
+        HttpResponse<String> r = infer(cached);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(json(r).path("from_cache").asBoolean(), "the cache answers without a provider: " + r.body());
+        HttpResponse<String> fresh = infer("{\"task\":\"enrich_metadata\",\"prompt\":\"never asked\"}");
+        assertEquals(503, fresh.statusCode(), fresh.body());
+        A.restart();
+        awaitStatus("phi3", "UP");
+    }
+
+    @Test
     void aTaskWithNoProviderLeftMakesHealthDownAndAnswers503AtOnce() {
         A.stop(); // phi3, the only provider of enrich_metadata
         awaitStatus("phi3", "DOWN");

@@ -5,6 +5,7 @@ import java.util.List;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
@@ -12,15 +13,15 @@ import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 
 /**
- * LLM Pool: platform-http's Vert.x consumer without a blocked worker thread per request.
+ * LLM Pool: platform-http's Vert.x consumer that runs the route on the event loop.
  *
  * <p>Camel 4.17's consumer runs every request on a Vert.x worker thread that blocks until the route completes,
- * so each request in flight holds a thread (2,000 slow requests = 2,000 threads, created at a few hundred per
- * second on a loaded 2-core machine) and every request pays an extra wake-up of its parked worker. This one
- * starts the route on a worker with Camel's asynchronous routing engine and lets the worker go as soon as the
- * route goes asynchronous (the ensemble's fan-out); the response is written on the event loop when the route's
- * callback says it is done. It sits in Camel's package only to reuse its package-private response writer, so
- * responses are written exactly as Camel writes them.
+ * so each request in flight holds a thread (2,000 slow requests = 2,000 threads) and every request pays two
+ * hand-offs between threads. The routes behind this consumer never block (see routes/infer.camel.yaml): so this
+ * one runs the route with Camel's asynchronous routing engine right on the event loop that read the request, and
+ * writes the response on that event loop when the route's callback says it is done: at once for a cache hit, or
+ * after a hop back from the thread that completed it (a backend call's). It sits in Camel's package only to reuse
+ * its package-private response writer, so responses are written exactly as Camel writes them.
  */
 public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
@@ -45,13 +46,27 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 fail(exchange, ctx, read.cause());
                 return;
             }
-            // The route's synchronous steps run on a worker (both cores work, and a step that blocks cannot stall
-            // the single event loop); the worker is free again as soon as the route goes asynchronous.
-            ctx.vertx().executeBlocking(() -> {
+            // The body as bytes: what the routes read it as (Camel has no direct converter from Vert.x's Buffer)
+            if (exchange.getIn().getBody() instanceof Buffer body) {
+                exchange.getIn().setBody(body.getBytes());
+            }
+            // The route runs right here, on the event loop: no step of the request path blocks (waits for a
+            // request in flight, the ensemble's fan-out and Redis calls are asynchronous), so a hand-off to a
+            // worker thread would only add a thread switch per request. The route finishes on whichever thread
+            // completes it (at once for a cache hit; a backend's thread for a call); the response is always
+            // written on the event loop.
+            try {
                 createUoW(exchange);
-                getAsyncProcessor().process(exchange, doneSync -> eventLoop.runOnContext(v -> respond(exchange, ctx)));
-                return null;
-            }, false).onFailure(e -> fail(exchange, ctx, e));
+                getAsyncProcessor().process(exchange, doneSync -> {
+                    if (Vertx.currentContext() == eventLoop) {
+                        respond(exchange, ctx);
+                    } else {
+                        eventLoop.runOnContext(v -> respond(exchange, ctx));
+                    }
+                });
+            } catch (Exception e) {
+                fail(exchange, ctx, e);
+            }
         });
     }
 
