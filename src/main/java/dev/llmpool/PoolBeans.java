@@ -27,6 +27,7 @@ import org.apache.camel.Configuration;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine;
+import org.apache.camel.component.vertx.http.VertxHttpComponent;
 import org.apache.camel.spi.Registry;
 
 import dev.llmpool.api.ErrorResponder;
@@ -160,7 +161,11 @@ public class PoolBeans implements CamelConfiguration {
         ProviderGuards guards = new ProviderGuards(breakers, timers);
         r.bind("providerGuards", guards);
         r.bind("breakerPolicy", new BreakerPolicy(guards));
-        r.bind("backendBinding", new BackendBinding(r.findSingleByType(Vertx.class), backendClientOptions()));
+        // camel-vertx-http on the pool's Vert.x, set here: its own lookup by type finds none when the registry holds
+        // more than one (several pools in one JVM, as in tests) and then starts a Vert.x of its own
+        Vertx vertx = r.findSingleByType(Vertx.class);
+        camel.getComponent("vertx-http", VertxHttpComponent.class).setVertx(vertx);
+        r.bind("backendBinding", new BackendBinding(vertx, backendClientOptions()));
         ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards);
         config.onChange(providerRoutes::apply);
         ProviderCalls calls = new ProviderCalls(camel, timers);
@@ -248,7 +253,6 @@ public class PoolBeans implements CamelConfiguration {
         // --- end gRPC API ----------------------------------------------------------------------------------
 
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
-        Vertx vertx = r.findSingleByType(Vertx.class);
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
             protected void doStop() {
