@@ -56,8 +56,11 @@ public final class CdsTraining {
         main.start();
         try {
             String base = "http://127.0.0.1:" + port;
-            String task = packaged.stringPropertyNames().stream().filter(k -> k.startsWith("pool.tasks."))
-                    .map(k -> k.split("\\.")[2]).sorted().findFirst().orElseThrow();
+            // the task with the most providers, so that VOTING and JUDGE fan out
+            String task = packaged.stringPropertyNames().stream().filter(k -> k.matches("pool\\.tasks\\.[^.]+\\.providers"))
+                    .max(java.util.Comparator.comparingInt((String k) -> packaged.getProperty(k).split(",").length)
+                            .thenComparing(java.util.Comparator.reverseOrder()))
+                    .map(k -> k.split("\\.")[2]).orElseThrow();
             for (String body : new String[] {
                     "{\"task\":\"" + task + "\",\"prompt\":\"training\",\"cache\":false}",
                     "{\"task\":\"" + task + "\",\"prompt\":\"training\",\"strategy\":\"VOTING\",\"cache\":false}",

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pool as an operator runs it: {@code java -jar llm-pool.jar} in a working directory holding the
- * benchmark's {@code application.properties} (routes come from the jar). Measures the time from launching the
+ * The pool as an operator runs it: the README's command, {@code java -XX:SharedArchiveFile=llm-pool.jsa -jar
+ * llm-pool.jar} (see {@link Bench#runCommandOptions}), in a working directory holding the benchmark's
+ * {@code application.properties} (routes come from the jar). Measures the time from launching the
  * JVM to the first answered request, and samples the process's threads and memory from {@code /proc}.
  */
 final class Service implements AutoCloseable {
