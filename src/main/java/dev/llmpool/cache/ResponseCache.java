@@ -45,7 +45,7 @@ public class ResponseCache extends AsyncProcessorSupport {
     private static final String FLIGHT = "llmpool.cacheFlight";
     private static final String STORE = "llmpool.cacheStore";
 
-    /** What a waiting request gets from the one it waited for; {@code json} is null for a fresh answer. */
+    /** What a waiting request gets from the one it waited for, with the answer's body rendered. */
     private record Answer(Outcome outcome, boolean fromCache, OutcomeJson json) {
     }
 
@@ -150,15 +150,13 @@ public class ResponseCache extends AsyncProcessorSupport {
         }
         String key = exchange.getProperty(KEY, String.class);
         InFlight.Flight<Answer> flight = exchange.getProperty(FLIGHT, InFlight.Flight.class);
-        CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
-        if (isComplete(outcome)) {
-            Cached answer = new Cached(outcome, OutcomeJson.render(outcome, mapper));
-            exchange.setProperty(OutcomeJson.RENDERED, answer.json());
-            written = write(key, answer);
-        }
+        OutcomeJson json = OutcomeJson.render(outcome, mapper);  // for the entry, this response and the waiters
+        exchange.setProperty(OutcomeJson.RENDERED, json);
+        CompletableFuture<Void> written = isComplete(outcome)
+                ? write(key, new Cached(outcome, json)) : CompletableFuture.completedFuture(null);
         return InFlight.resume(written, callback, (done, error) -> {
             if (flight != null) {
-                flights.land(key, flight, new Answer(outcome, false, null));
+                flights.land(key, flight, new Answer(outcome, false, json));
             }
         });
     }
