@@ -133,6 +133,7 @@ class HealthCheckTest extends ResilienceTestSupport {
         assertTrue(C.requestedPaths().contains("/v1/models"));
         C.unlist("gemma2:9b");
         awaitStatus("gemma_openai", "DOWN");
+        awaitStatus("gemma2", "DOWN"); // its own check on /api/tags lands independently
         assertEquals("model 'gemma2:9b' is not listed by /v1/models",
                 provider(health(), "gemma_openai").path("last_error").asText());
         assertEquals("model 'gemma2:9b' is not listed by /api/tags",

@@ -71,14 +71,18 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
     }
 
     private void respond(Exchange exchange, RoutingContext ctx) {
+        // The exchange's completion steps run before the caller can see the answer: a failed request frees its
+        // Idempotency-Key and its place among identical requests in flight there, and a caller retrying at once
+        // must not find them still held.
+        doneUoW(exchange);
         VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
                 getEndpoint().isMuteException()).onComplete(written -> {
                     if (written.failed()) {
-                        fail(exchange, ctx, written.cause());
-                    } else {
-                        doneUoW(exchange);
-                        releaseExchange(exchange, false);
+                        getExceptionHandler().handleException("Failed writing the response of platform-http endpoint "
+                                + getEndpoint().getPath(), written.cause());
+                        ctx.fail(written.cause());
                     }
+                    releaseExchange(exchange, false);
                 });
     }
 
