@@ -77,7 +77,7 @@ public class PoolBeans implements CamelConfiguration {
 
     @PropertyInject(value = "pool.config.file", defaultValue = "application.properties")
     private String configFile;
-    @PropertyInject(value = "pool.http.worker-threads", defaultValue = "400")
+    @PropertyInject(value = "pool.http.worker-threads", defaultValue = "16")
     private int workerThreads;
     @PropertyInject(value = "pool.http.port", defaultValue = "7071")
     private int httpPort;
