@@ -27,7 +27,6 @@ import org.apache.camel.Configuration;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine;
-import org.apache.camel.component.vertx.http.VertxHttpComponent;
 import org.apache.camel.spi.Registry;
 
 import dev.llmpool.api.ErrorResponder;
@@ -59,6 +58,7 @@ import dev.llmpool.health.HealthReporter;
 import dev.llmpool.metrics.MetricsScrape;
 import dev.llmpool.metrics.RequestMetrics;
 import dev.llmpool.providers.BackendBinding;
+import dev.llmpool.providers.EventLoopHttpComponent;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
 import dev.llmpool.providers.ProviderCallPreparer;
@@ -128,7 +128,7 @@ public class PoolBeans implements CamelConfiguration {
     /**
      * The one Vert.x instance: platform-http serves on it and camel-vertx-http calls backends on it (both take the
      * registry's). Its event loops do the network I/O and run /v1/infer's routes (AsyncVertxPlatformHttpConsumer);
-     * its workers take camel-vertx-http's responses and platform-http's own path for form bodies and proxies.
+     * its workers take platform-http's own path for form bodies and proxies.
      */
     @BindToRegistry
     public Vertx vertx() {
@@ -161,10 +161,13 @@ public class PoolBeans implements CamelConfiguration {
         ProviderGuards guards = new ProviderGuards(breakers, timers);
         r.bind("providerGuards", guards);
         r.bind("breakerPolicy", new BreakerPolicy(guards));
-        // camel-vertx-http on the pool's Vert.x, set here: its own lookup by type finds none when the registry holds
-        // more than one (several pools in one JVM, as in tests) and then starts a Vert.x of its own
+        // camel-vertx-http, going on after a call on the event loop (EventLoopHttpComponent), on the pool's Vert.x:
+        // set here, as its own lookup by type finds none when the registry holds more than one (several pools in one
+        // JVM, as in tests) and then starts a Vert.x of its own
         Vertx vertx = r.findSingleByType(Vertx.class);
-        camel.getComponent("vertx-http", VertxHttpComponent.class).setVertx(vertx);
+        EventLoopHttpComponent http = new EventLoopHttpComponent();
+        http.setVertx(vertx);
+        camel.addComponent("vertx-http", http);
         r.bind("backendBinding", new BackendBinding(vertx, backendClientOptions()));
         ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards);
         config.onChange(providerRoutes::apply);
