@@ -35,6 +35,7 @@ import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
 import dev.llmpool.cache.CacheKeys;
 import dev.llmpool.cache.CacheMetrics;
+import dev.llmpool.cache.ExactRepeats;
 import dev.llmpool.cache.IdempotencyGuard;
 import dev.llmpool.cache.LocalStore;
 import dev.llmpool.cache.RedisStore;
@@ -75,6 +76,9 @@ import dev.llmpool.routing.TaskResolver;
 @Configuration
 public class PoolBeans implements CamelConfiguration {
 
+    /** Longer request bodies are never answered as exact repeats (the memory a remembered body takes). */
+    private static final int EXACT_REPEAT_MAX_BODY_BYTES = 16 * 1024;
+
     @PropertyInject(value = "pool.config.file", defaultValue = "application.properties")
     private String configFile;
     @PropertyInject(value = "pool.http.worker-threads", defaultValue = "16")
@@ -97,6 +101,8 @@ public class PoolBeans implements CamelConfiguration {
     private long cacheTtlSeconds;
     @PropertyInject(value = "pool.cache.max-entries", defaultValue = "10000")
     private long cacheMaxEntries;
+    @PropertyInject(value = "pool.cache.exact-repeats", defaultValue = "true")
+    private boolean exactRepeats;
     @PropertyInject(value = "pool.idempotency.ttl-seconds", defaultValue = "86400")
     private long idempotencyTtlSeconds;
     @PropertyInject(value = "pool.idempotency.wait-ms", defaultValue = "30000")
@@ -193,7 +199,8 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
         r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
-        r.bind("requestMetrics", new RequestMetrics(metrics));
+        RequestMetrics requestMetrics = new RequestMetrics(metrics);
+        r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));
 
         // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
@@ -226,6 +233,14 @@ public class PoolBeans implements CamelConfiguration {
                 Duration.ofSeconds(cacheTtlSeconds));
         r.bind("responseCache", responseCache);
         r.bind("cacheStore", responseCache.storeStep());
+        if (exactRepeats && responses instanceof LocalStore) {
+            // The HTTP consumer answers exact repeats of cached requests before the route (ExactRepeats says when);
+            // the path is routes/http-api.camel.yaml's for direct:infer
+            ExactRepeats repeats = new ExactRepeats("/v1/infer", responseCache::cachedNow, config, requestMetrics, cacheMetrics,
+                    cacheMaxEntries, EXACT_REPEAT_MAX_BODY_BYTES);
+            responseCache.rememberRepeatsIn(repeats);
+            r.bind("exactRepeats", repeats);
+        }
         // A repeat waiting on another instance polls the store: on its own thread, not on the ensemble's timers.
         ScheduledThreadPoolExecutor idempotencyPolls = new ScheduledThreadPoolExecutor(1, daemon("llmpool-idempotency"));
         IdempotencyGuard idempotencyGuard = new IdempotencyGuard(idempotencyKeys, cacheKeys, mapper, cacheMetrics,

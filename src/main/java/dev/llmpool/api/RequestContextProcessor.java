@@ -55,7 +55,7 @@ public class RequestContextProcessor implements Processor {
     }
 
     /** 1 to 128 of {@code A-Z a-z 0-9 . _ : -}: safe to echo in a header and to log. */
-    private static boolean isSafe(String id) {
+    public static boolean isSafe(String id) {
         int n = id.length();
         if (n == 0 || n > 128) {
             return false;

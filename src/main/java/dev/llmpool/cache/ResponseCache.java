@@ -60,6 +60,8 @@ public class ResponseCache extends AsyncProcessorSupport {
     private final CacheMetrics metrics;
     private final Duration ttl;
     private final InFlight<Answer> flights = new InFlight<>();
+    /** Told of every request answered from, or stored into, the cache; null when off (or the store is Redis). */
+    private volatile ExactRepeats repeats;
     private final AsyncProcessor storeStep = new AsyncProcessorSupport() {
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
@@ -74,6 +76,18 @@ public class ResponseCache extends AsyncProcessorSupport {
         this.outcomes = mapper.readerFor(Outcome.class);
         this.metrics = metrics;
         this.ttl = ttl;
+    }
+
+    /** Lets {@code repeats} answer exact repeats of the requests this cache answers from now on. */
+    public void rememberRepeatsIn(ExactRepeats repeats) {
+        this.repeats = repeats;
+    }
+
+    /** The rendered answer cached under the key if the store has it at hand (the in-memory store), else null. */
+    public OutcomeJson cachedNow(String key) {
+        CompletableFuture<Cached> hit = read(key);
+        Cached cached = hit.isDone() ? hit.join() : null;
+        return cached == null ? null : cached.json();
     }
 
     /** The store step, for the route (after the ensemble). */
@@ -113,6 +127,7 @@ public class ResponseCache extends AsyncProcessorSupport {
                               AsyncCallback callback) {
         if (hit != null) {
             metrics.cache("hit");
+            remember(exchange, key);
             answer(exchange, new Answer(hit.outcome(), true, hit.json()));
             callback.done(true);
             return true;
@@ -130,6 +145,7 @@ public class ResponseCache extends AsyncProcessorSupport {
                 metrics.cache("hit");
                 Answer answer = new Answer(again.outcome(), true, again.json());
                 flights.land(key, mine, answer);
+                remember(exchange, key);
                 answer(exchange, answer);
             } else {
                 metrics.cache("miss");
@@ -155,10 +171,18 @@ public class ResponseCache extends AsyncProcessorSupport {
         CompletableFuture<Void> written = isComplete(outcome)
                 ? write(key, new Cached(outcome, json)) : CompletableFuture.completedFuture(null);
         return InFlight.resume(written, callback, (done, error) -> {
-            if (flight != null) {
+            if (flight != null) {  // the lead of a cached request, not a refresh (those bypass the cache)
                 flights.land(key, flight, new Answer(outcome, false, json));
+                remember(exchange, key);
             }
         });
+    }
+
+    private void remember(Exchange exchange, String key) {
+        ExactRepeats r = repeats;
+        if (r != null) {
+            r.remember(exchange, key);
+        }
     }
 
     private boolean waitFor(InFlight.Flight<Answer> running, Exchange exchange, InferRequest req, PoolConfig config,

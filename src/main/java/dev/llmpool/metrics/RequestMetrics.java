@@ -55,15 +55,24 @@ public class RequestMetrics implements Processor {
         Object code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE);
         int status = code instanceof Integer i ? i : code == null ? 200 : Integer.parseInt(code.toString());
         Long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
-        Tags tags = new Tags(req == null ? "invalid" : req.task(), // unknown tasks are not tags: bounded cardinality
-                strategy(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class)), status);
-        timers.computeIfAbsent(tags, t -> Timer.builder("llmpool.requests")
+        record(req == null ? "invalid" : req.task(), // unknown tasks are not tags: bounded cardinality
+                strategy(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class)), status,
+                started == null ? 0 : System.nanoTime() - started);
+    }
+
+    /** One finished request (also for those answered before the route: cache/ExactRepeats). */
+    public void record(String task, String strategy, int status, long nanos) {
+        Tags tags = new Tags(task, strategy, status);
+        Timer timer = timers.get(tags);
+        if (timer == null) {
+            timer = timers.computeIfAbsent(tags, t -> Timer.builder("llmpool.requests")
                         .description("Inference requests by task, strategy and HTTP status")
                         .tag("task", t.task())
                         .tag("strategy", t.strategy())
                         .tag("status", String.valueOf(t.status()))
-                        .register(registry))
-                .record(started == null ? 0 : System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                        .register(registry));
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The strategy the request was (or would have been) served with; "none" when it never got that far. */

@@ -6,11 +6,16 @@ import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+
+import dev.llmpool.api.Headers;
+import dev.llmpool.cache.ExactRepeats;
 
 /**
  * LLM Pool: platform-http's Vert.x consumer that runs the route on the event loop.
@@ -21,13 +26,25 @@ import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
  * one runs the route with Camel's asynchronous routing engine right on the event loop that read the request, and
  * writes the response on that event loop when the route's callback says it is done: at once for a cache hit, or
  * after a hop back from the thread that completed it (a backend call's). It sits in Camel's package only to reuse
- * its package-private response writer, so responses are written exactly as Camel writes them.
+ * its package-private response writer, so responses are written exactly as Camel writes them. On the infer path it
+ * first lets {@link ExactRepeats} answer a byte-for-byte repeat of a cached request, which then needs no exchange.
  */
 public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
+
+    /** Answers exact repeats of cached requests before the route, on the infer path only; null otherwise. */
+    private ExactRepeats repeats;
 
     public AsyncVertxPlatformHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
                                           List<Handler<RoutingContext>> handlers, String routerName) {
         super(endpoint, processor, handlers, routerName);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        ExactRepeats found = getEndpoint().getCamelContext().getRegistry()
+                .lookupByNameAndType("exactRepeats", ExactRepeats.class);
+        repeats = found != null && found.serves(getEndpoint().getPath()) ? found : null;
+        super.doStart();
     }
 
     @Override
@@ -36,6 +53,9 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
         if (isSuspended() || getEndpoint().isHttpProxy()
                 || VertxPlatformHttpSupport.isFormUrlEncoded(ctx) || VertxPlatformHttpSupport.isMultiPartFormData(ctx)) {
             super.handleRequest(ctx);
+            return;
+        }
+        if (repeats != null && answeredAsRepeat(ctx)) {
             return;
         }
         Context eventLoop = Vertx.currentContext();
@@ -49,6 +69,9 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             // The body as bytes: what the routes read it as (Camel has no direct converter from Vert.x's Buffer)
             if (exchange.getIn().getBody() instanceof Buffer body) {
                 exchange.getIn().setBody(body.getBytes());
+                if (repeats != null) {
+                    exchange.setProperty(ExactRepeats.RAW, new ExactRepeats.Raw(body, ctx.request().getHeader("Content-Type")));
+                }
             }
             // The route runs right here, on the event loop: no step of the request path blocks (waits for a
             // request in flight, the ensemble's fan-out and Redis calls are asynchronous), so a hand-off to a
@@ -68,6 +91,24 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 fail(exchange, ctx, e);
             }
         });
+    }
+
+    /** A repeat of a cached request is answered here, without an exchange (ExactRepeats says which are). */
+    private boolean answeredAsRepeat(RoutingContext ctx) {
+        long started = System.nanoTime();
+        HttpServerRequest req = ctx.request();
+        if (req.method() != HttpMethod.POST || req.getHeader("Idempotency-Key") != null
+                || req.getHeader("Cache-Control") != null || ctx.body().buffer() == null) {
+            return false;
+        }
+        ExactRepeats.Reply reply = repeats.answer(ctx.body().buffer(), req.getHeader("Content-Type"),
+                req.getHeader(Headers.REQUEST_ID), started);
+        if (reply == null) {
+            return false;
+        }
+        ctx.response().putHeader(Headers.REQUEST_ID, reply.requestId()).putHeader("Content-Type", "application/json")
+                .end(reply.body());
+        return true;
     }
 
     private void respond(Exchange exchange, RoutingContext ctx) {
