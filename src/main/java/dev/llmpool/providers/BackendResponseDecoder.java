@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -26,7 +27,9 @@ public class BackendResponseDecoder implements Processor {
         ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
         Dialect dialect = Dialect.of(call.provider().kind());
         int status = exchange.getIn().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        byte[] bytes = exchange.getIn().getBody(byte[].class);
+        // camel-vertx-http's body is a Vert.x buffer, which Camel would convert by way of an InputStream
+        Object body = exchange.getIn().getBody();
+        byte[] bytes = body instanceof Buffer buffer ? buffer.getBytes() : exchange.getIn().getBody(byte[].class);
         JsonNode json = parse(bytes);
         if (status < 200 || status >= 300) {
             String message = json != null ? dialect.errorMessage(json) : null;

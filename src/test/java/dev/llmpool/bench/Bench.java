@@ -33,15 +33,20 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  */
 public final class Bench {
 
-    /** How much to measure: repetitions, seconds per cell, concurrencies, the in-flight run's size. */
-    record Mode(String name, int runs, int cellSeconds, int warmupSeconds, int[] concurrencies, int inflight,
-                long slowMs) {
+    /**
+     * How much to measure: repetitions, seconds per cell, seconds per warm-up round and the most rounds,
+     * concurrencies, the in-flight run's size.
+     */
+    record Mode(String name, int runs, int cellSeconds, int warmupSeconds, int maxWarmupRounds, int[] concurrencies,
+                int inflight, long slowMs) {
     }
 
-    static final Mode FULL = new Mode("full", 3, 8, 12, new int[] {1, 16, 64}, 2000, 5000);
-    static final Mode QUICK = new Mode("quick", 1, 2, 4, new int[] {1, 16, 64}, 2000, 5000);
+    static final Mode FULL = new Mode("full", 3, 8, 12, 10, new int[] {1, 16, 64}, 2000, 5000);
+    static final Mode QUICK = new Mode("quick", 1, 2, 4, 12, new int[] {1, 16, 64}, 2000, 5000);
     /** A few seconds per cell kind, to prove the harness still works (CI); its figures mean nothing. */
-    static final Mode SMOKE = new Mode("smoke", 1, 1, 1, new int[] {1, 64}, 50, 1000);
+    static final Mode SMOKE = new Mode("smoke", 1, 1, 1, 1, new int[] {1, 64}, 50, 1000);
+    /** Warm-up ends when the JIT compilers used less than this share of one core in a round. */
+    static final double JIT_QUIET = 0.05;
 
     private static final String MODEL = "bench-model";
     private static final String PROMPT = "Say ok.";
@@ -100,8 +105,8 @@ public final class Bench {
             }
         }
         if (runs != null) {
-            mode = new Mode(mode.name(), runs, mode.cellSeconds(), mode.warmupSeconds(), mode.concurrencies(),
-                    mode.inflight(), mode.slowMs());
+            mode = new Mode(mode.name(), runs, mode.cellSeconds(), mode.warmupSeconds(), mode.maxWarmupRounds(),
+                    mode.concurrencies(), mode.inflight(), mode.slowMs());
         }
         if (out == null) {
             out = Path.of("bench/results", mode == FULL ? "latest.json" : mode.name() + ".json");
@@ -254,8 +259,11 @@ public final class Bench {
                 poolBody("fast0", false))) {
             samples.add("startup_ms", svc.startupMs);
             System.out.printf("service (in-flight configuration) up in %.0f ms%n", svc.startupMs);
-            // warm, as a gateway in service is: a cold JVM compiles the whole request path during the burst
-            wrk.run(poolUrl(svc), poolBody("fast0", false), 16, Math.max(1, mode.warmupSeconds() / 2), 5);
+            // warm, as a gateway in service is: a cold JVM compiles the whole request path during the burst. Slow
+            // requests too (a tenth of the burst; their connections stay pooled, the other 1,800 are opened in it).
+            warmUp(svc);
+            wrk.run(poolUrl(svc), poolBody("slow", false), n / 10, (int) Math.ceil(mode.slowMs() / 1000.0) + 1, timeout);
+            Thread.sleep(mode.slowMs() + 500);  // wrk stops with requests in flight: let them end (bulkhead slots)
             svc.startSampling();
             Wrk.Result pool = load("pool, " + mode.slowMs() + " ms", poolUrl(svc), poolBody("slow", false), n, seconds, timeout);
             svc.stopSampling();
@@ -272,12 +280,28 @@ public final class Bench {
         }
     }
 
+    /**
+     * Rounds of every kind of request the cells send, until the JIT compilers are (nearly) idle: on two cores a
+     * compiler still at work takes a core from the service and the load, and a gateway in service runs compiled
+     * code. (The cold JVM is what start-up measures.) Prints each round's compiler share.
+     */
     private void warmUp(Service svc) throws Exception {
-        int each = Math.max(1, mode.warmupSeconds() / 4);
-        for (String task : List.of("fast0", "fast50", "vote0", "vote50")) {
-            wrk.run(poolUrl(svc), poolBody(task, false), 16, each, 5);
+        int each = Math.max(1, mode.warmupSeconds() / 6);
+        for (int round = 1; ; round++) {
+            double jit = svc.compilerCpuSeconds();
+            long started = System.nanoTime();
+            for (String task : List.of("fast0", "fast50", "vote0", "vote50")) {
+                wrk.run(poolUrl(svc), poolBody(task, false), 16, each, 5);
+            }
+            wrk.run(poolUrl(svc), poolBody("fast0", true), 16, each, 5);
+            wrk.run(poolUrl(svc), poolBody("fast0", false), 1, each, 5);
+            double share = (svc.compilerCpuSeconds() - jit) / ((System.nanoTime() - started) / 1e9);
+            System.out.printf("warm-up round %d: the JIT compilers used %.0f%% of a core%n", round, share * 100);
+            if (share < JIT_QUIET || round >= mode.maxWarmupRounds()) {
+                samples.add("warmup_rounds", round);
+                return;
+            }
         }
-        wrk.run(directUrl(0), directBody(), 16, 1, 5);
     }
 
     /** Whether the response cache answers a repeated request (issue 5); until it does, cache rows say n/a. */

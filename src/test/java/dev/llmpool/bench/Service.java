@@ -141,6 +141,29 @@ final class Service implements AutoCloseable {
         return cpuSeconds(pid());
     }
 
+    /** CPU time the service's JIT compiler threads (C1, C2) have used, in seconds. */
+    double compilerCpuSeconds() {
+        double total = 0;
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;  // a thread that just ended
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                }
+            }
+        } catch (IOException gone) {
+            return Double.NaN;
+        }
+        return total;
+    }
+
     /** CPU time of a process from /proc/<pid>/stat (utime and stime, in clock ticks of 1/100 s). */
     static double cpuSeconds(long pid) {
         try {
