@@ -78,6 +78,12 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             // worker thread would only add a thread switch per request. The route finishes on whichever thread
             // completes it (at once for a cache hit; a backend's thread for a call); the response is always
             // written on the event loop.
+            // A caller that hangs up leaves no one to answer: whatever is running for it stops (see FanOut)
+            ctx.response().closeHandler(closed -> {
+                if (exchange.getProperty(Headers.ON_CALLER_GONE) instanceof Runnable callerGone) {
+                    callerGone.run();
+                }
+            });
             try {
                 createUoW(exchange);
                 getAsyncProcessor().process(exchange, doneSync -> {
@@ -116,6 +122,10 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
         // Idempotency-Key and its place among identical requests in flight there, and a caller retrying at once
         // must not find them still held.
         doneUoW(exchange);
+        if (ctx.response().closed()) {  // the caller has gone: nothing to write to
+            releaseExchange(exchange, false);
+            return;
+        }
         VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
                 getEndpoint().isMuteException()).onComplete(written -> {
                     if (written.failed()) {
