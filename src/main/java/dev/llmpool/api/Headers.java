@@ -26,12 +26,6 @@ public final class Headers {
     /** Exchange property: the request id of the response being replayed. */
     public static final String REPLAY_REQUEST_ID = "llmpool.replayRequestId";
 
-    /**
-     * Exchange property: a Runnable that the HTTP consumer runs if the caller closes its connection before the
-     * answer (set by the fan-out, which then cancels its calls).
-     */
-    public static final String ON_CALLER_GONE = "llmpool.onCallerGone";
-
     private Headers() {
     }
 }

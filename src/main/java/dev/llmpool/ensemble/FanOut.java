@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
+import dev.llmpool.api.CallerLink;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
@@ -66,7 +66,10 @@ final class FanOut {
     }
 
     void start() {
-        exchange.setProperty(Headers.ON_CALLER_GONE, (Runnable) this::callerGone);
+        CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        if (caller != null) {
+            caller.onGone(this::callerGone);
+        }
         synchronized (this) {
             deadlineTimer = timers.schedule(() -> finish(true), Math.max(0, plan.deadlineNanos() - System.nanoTime()),
                     TimeUnit.NANOSECONDS);
@@ -163,7 +166,7 @@ final class FanOut {
         return all.get(all.size() - 1);
     }
 
-    /** The caller closed its connection: nobody will read the answer, so stop every call now. */
+    /** The caller has gone: nobody will read the answer, so stop every call now. */
     private void callerGone() {
         synchronized (this) {
             if (done) {
@@ -196,7 +199,7 @@ final class FanOut {
         boolean late = deadlineReached || System.nanoTime() >= plan.deadlineNanos();
         if (callerGone) {
             exchange.setException(new ApiException(499, "client_closed_request",
-                    "the caller closed the connection before the answer", null));
+                    "the caller went away before the answer", null));
             callback.done(false);
             return;
         }

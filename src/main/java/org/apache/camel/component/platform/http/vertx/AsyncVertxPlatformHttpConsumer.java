@@ -14,6 +14,7 @@ import org.apache.camel.ExchangePattern;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 
+import dev.llmpool.api.CallerLink;
 import dev.llmpool.api.Headers;
 import dev.llmpool.cache.ExactRepeats;
 
@@ -79,11 +80,9 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             // completes it (at once for a cache hit; a backend's thread for a call); the response is always
             // written on the event loop.
             // A caller that hangs up leaves no one to answer: whatever is running for it stops (see FanOut)
-            ctx.response().closeHandler(closed -> {
-                if (exchange.getProperty(Headers.ON_CALLER_GONE) instanceof Runnable callerGone) {
-                    callerGone.run();
-                }
-            });
+            CallerLink caller = new CallerLink();
+            exchange.setProperty(CallerLink.PROPERTY, caller);
+            ctx.response().closeHandler(closed -> caller.gone());
             try {
                 createUoW(exchange);
                 getAsyncProcessor().process(exchange, doneSync -> {
