@@ -74,15 +74,15 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                     exchange.setProperty(ExactRepeats.RAW, new ExactRepeats.Raw(body, ctx.request().getHeader("Content-Type")));
                 }
             }
+            // A caller that hangs up leaves no one to answer: whatever is running for it stops (see FanOut)
+            CallerLink caller = new CallerLink();
+            exchange.setProperty(CallerLink.PROPERTY, caller);
+            ctx.response().closeHandler(closed -> caller.gone());
             // The route runs right here, on the event loop: no step of the request path blocks (waits for a
             // request in flight, the ensemble's fan-out and Redis calls are asynchronous), so a hand-off to a
             // worker thread would only add a thread switch per request. The route finishes on whichever thread
             // completes it (at once for a cache hit; a backend's thread for a call); the response is always
             // written on the event loop.
-            // A caller that hangs up leaves no one to answer: whatever is running for it stops (see FanOut)
-            CallerLink caller = new CallerLink();
-            exchange.setProperty(CallerLink.PROPERTY, caller);
-            ctx.response().closeHandler(closed -> caller.gone());
             try {
                 createUoW(exchange);
                 getAsyncProcessor().process(exchange, doneSync -> {
