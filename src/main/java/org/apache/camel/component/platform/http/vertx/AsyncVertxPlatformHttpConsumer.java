@@ -26,7 +26,7 @@ import dev.llmpool.cache.ExactRepeats;
  * hand-offs between threads. The routes behind this consumer never block (see routes/infer.camel.yaml): so this
  * one runs the route with Camel's asynchronous routing engine right on the event loop that read the request, and
  * writes the response on that event loop when the route's callback says it is done: at once for a cache hit, or
- * after a hop back from the thread that completed it (a backend call's). It sits in Camel's package only to reuse
+ * after a hop back from the thread that completed it (the event loop that got a backend call's answer). It sits in Camel's package only to reuse
  * its package-private response writer, so responses are written exactly as Camel writes them. On the infer path it
  * first lets {@link ExactRepeats} answer a byte-for-byte repeat of a cached request, which then needs no exchange.
  */
@@ -81,8 +81,8 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             // The route runs right here, on the event loop: no step of the request path blocks (waits for a
             // request in flight, the ensemble's fan-out and Redis calls are asynchronous), so a hand-off to a
             // worker thread would only add a thread switch per request. The route finishes on whichever thread
-            // completes it (at once for a cache hit; a backend's thread for a call); the response is always
-            // written on the event loop.
+            // completes it (at once for a cache hit; for a call, the event loop of the connection that got the
+            // backend's answer); the response is always written on the request's event loop.
             try {
                 createUoW(exchange);
                 getAsyncProcessor().process(exchange, doneSync -> {
