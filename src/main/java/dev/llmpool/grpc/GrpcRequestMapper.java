@@ -18,7 +18,6 @@ import org.apache.camel.Processor;
 import org.apache.camel.component.grpc.GrpcConstants;
 
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.CallerLink;
 import dev.llmpool.api.Headers;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.grpc.v1.InferRequest;
@@ -62,10 +61,6 @@ public class GrpcRequestMapper implements Processor {
                 in.setHeader(h.getValue(), value);
             }
         }
-        // A cancelled call (or one past its gRPC deadline) leaves no one to answer: the work for it stops (FanOut)
-        CallerLink caller = new CallerLink();
-        exchange.setProperty(CallerLink.PROPERTY, caller);
-        Context.current().addListener(cancelled -> caller.gone(), Runnable::run);
         if (INFER_STREAM.equals(exchange.getProperty(GrpcReplyWriter.METHOD, String.class))) {
             StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
             exchange.setProperty(ChunkSink.PROPERTY, new GrpcChunkSink(observer, Context.current()));

@@ -1,6 +1,5 @@
 package dev.llmpool.providers;
 
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -31,8 +30,7 @@ import org.apache.camel.support.ExchangeHelper;
  * the connect and each wait for data, not the call: a backend that trickles its body byte by byte would keep its
  * connection (and its bulkhead slot) long after the caller got its 504. So each call also gets a hard cut, GRACE_MS
  * after its budget, that resets the connection in whatever phase the call is (a web client interceptor: Vert.x's
- * internal API, the only place that sees the wire request). The same place lets a call's {@link CallHandle} reset
- * it when its sender abandons it.
+ * internal API, the only place that sees the wire request).
  */
 public class BackendBinding extends DefaultVertxHttpBinding {
 
@@ -45,8 +43,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     private final WebClient client;
     /** Calls whose connection failed after the response headers came: their failure says so (handleResponse). */
     private final Set<HttpRequest<?>> failedMidResponse = ConcurrentHashMap.newKeySet();
-    /** Calls their sender may cancel, until they are on the wire (then the handle can reset the connection). */
-    private final Map<HttpRequest<?>, CallHandle> cancellable = new ConcurrentHashMap<>();
 
     public BackendBinding(Vertx vertx, WebClientOptions options) {
         this.vertx = vertx;
@@ -68,10 +64,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
             request.timeout(Math.max(1, call.remainingMillis()));
         }
         exchange.setProperty(WIRE_REQUEST, request);
-        CallHandle handle = CallHandle.of(exchange);
-        if (handle != null) {
-            cancellable.put(request, handle);
-        }
         return request;
     }
 
@@ -79,14 +71,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     public void handleResponse(VertxHttpEndpoint endpoint, Exchange exchange, AsyncResult<HttpResponse<Buffer>> response)
             throws Exception {
         Object wire = exchange.removeProperty(WIRE_REQUEST);
-        if (wire != null) {
-            cancellable.remove(wire);  // a call that failed before it was sent
-        }
-        CallHandle handle = CallHandle.of(exchange);
-        if (handle != null && handle.cancelled()) {
-            exchange.setException(new CancelledCallException());
-            return;
-        }
         if (wire != null && failedMidResponse.remove(wire)) {
             exchange.setException(new ProviderException(0, "connection closed mid-response"));
             return;
@@ -102,10 +86,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
             long timer = vertx.setTimer(budget + GRACE_MS,
                     id -> wire.reset(0, new TimeoutException("call budget of " + budget + " ms spent")));
             ctx.set(CUT_TIMER, timer);
-            CallHandle handle = cancellable.remove(ctx.request());
-            if (handle != null) {
-                handle.onWire(() -> wire.reset(0, new CancelledCallException()));
-            }
         } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
             Long timer = ctx.get(CUT_TIMER);
             if (timer != null) {

@@ -11,7 +11,6 @@ import org.apache.camel.support.AsyncProcessorConverterHelper;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceHelper;
 
-import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCallPreparer;
 
 /**
@@ -48,10 +47,7 @@ public class BreakerPolicy implements Policy {
                     }
                     inner.process(exchange, doneSync -> {
                         Exception failure = exchange.getException();
-                        CallHandle handle = CallHandle.of(exchange);
-                        if (handle != null && handle.cancelled()) {
-                            permit.release();  // abandoned by its sender: says nothing about the provider
-                        } else if (failure != null) {
+                        if (failure != null) {
                             permit.failed(failure);
                         } else {
                             permit.succeeded();

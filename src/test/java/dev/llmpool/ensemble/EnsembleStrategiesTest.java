@@ -83,6 +83,15 @@ class EnsembleStrategiesTest extends PoolTestSupport {
         assertTrue(ms < 2000, "took " + ms + " ms");
     }
 
+    @Test
+    void slowLoserIsCutOffByTheDeadlineNotLeftRunning() {
+        A.model("phi3:mini").latency(Duration.ofSeconds(10));
+        ok("{\"task\":\"expand_queries\",\"prompt\":\"x\",\"deadline_ms\":1000}");
+        assertEquals(1, A.inFlight("phi3:mini"), "the losing call is still running right after the answer");
+        assertTrue(eventually(Duration.ofSeconds(3), () -> A.inFlight("phi3:mini") == 0),
+                "the losing call ended at the request's deadline, long before its 10 s");
+    }
+
     // --- VOTING ---------------------------------------------------------------------------------------
 
     @Test

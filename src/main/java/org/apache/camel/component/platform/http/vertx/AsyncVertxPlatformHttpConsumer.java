@@ -14,7 +14,6 @@ import org.apache.camel.ExchangePattern;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 
-import dev.llmpool.api.CallerLink;
 import dev.llmpool.api.Headers;
 import dev.llmpool.cache.ExactRepeats;
 
@@ -74,10 +73,6 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                     exchange.setProperty(ExactRepeats.RAW, new ExactRepeats.Raw(body, ctx.request().getHeader("Content-Type")));
                 }
             }
-            // A caller that hangs up leaves no one to answer: whatever is running for it stops (see FanOut)
-            CallerLink caller = new CallerLink();
-            exchange.setProperty(CallerLink.PROPERTY, caller);
-            ctx.response().closeHandler(closed -> caller.gone());
             // The route runs right here, on the event loop: no step of the request path blocks (waits for a
             // request in flight, the ensemble's fan-out and Redis calls are asynchronous), so a hand-off to a
             // worker thread would only add a thread switch per request. The route finishes on whichever thread
