@@ -92,6 +92,8 @@ class FaultInjectionTest extends ResilienceTestSupport {
                 pool.tasks.trio.judge=llama31
                 pool.tasks.trio.prompt=prompts/expand_queries.md
                 pool.tasks.enrich_metadata.providers=phi3,gemma2
+                pool.limits.max-deadline-ms=3000
+                pool.tasks.trio.deadline-ms=1500
                 """;
     }
 
@@ -102,8 +104,12 @@ class FaultInjectionTest extends ResilienceTestSupport {
         B.model("llama3.1:8b").answer(body -> body.has("format") ? "{\"choice\": 1, \"reason\": \"complete\"}" : ANSWER);
     }
 
+    /**
+     * trio's 1.5 s, except for JUDGE: its judge gets what the candidates' 60% leave, which with a hanging candidate is
+     * 600 ms of 1.5 s, short for a loaded machine; 3 s leaves it 1.2 s.
+     */
     private HttpResponse<String> ask(Ensemble e) {
-        return infer("trio", ",\"strategy\":\"" + e + "\"");
+        return infer("trio", ",\"strategy\":\"" + e + "\"" + (e == Ensemble.JUDGE ? ",\"deadline_ms\":3000" : ""));
     }
 
     @ParameterizedTest(name = "{0}: {1} on one provider")
