@@ -107,11 +107,12 @@ class EnsembleStrategiesTest extends PoolTestSupport {
 
     @Test
     void slowLoserIsCutOffByTheDeadlineNotLeftRunning() {
-        A.model("phi3:mini").latency(Duration.ofSeconds(10));
-        ok("{\"task\":\"expand_queries\",\"prompt\":\"x\",\"deadline_ms\":1000}");
+        A.model("phi3:mini").latency(Duration.ofSeconds(30));
+        // The backup answers about 1 s in (the hedge delay): 3 s before the deadline ends the loser.
+        ok("{\"task\":\"expand_queries\",\"prompt\":\"x\",\"deadline_ms\":4000}");
         assertEquals(1, A.inFlight("phi3:mini"), "the losing call is still running right after the answer");
-        assertTrue(eventually(Duration.ofSeconds(3), () -> A.inFlight("phi3:mini") == 0),
-                "the losing call ended at the request's deadline, long before its 10 s");
+        assertTrue(eventually(Duration.ofSeconds(15), () -> A.inFlight("phi3:mini") == 0),
+                "the losing call ended at the request's deadline, long before its 30 s");
     }
 
     // --- VOTING ---------------------------------------------------------------------------------------
