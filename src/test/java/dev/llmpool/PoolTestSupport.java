@@ -117,6 +117,9 @@ public abstract class PoolTestSupport extends CamelMainTestSupport {
         p.put("camel.main.routesIncludePattern", "file:" + workDir.resolve("routes") + "/*.camel.yaml");
         p.put("camel.main.routesReloadDirectory", workDir.resolve("routes").toString());
         p.put("pool.config.reload-interval-ms", "200");
+        // A health check that times out marks its provider DOWN until the next round (5 s later), and the tests then
+        // see it left out: the shipped 1 s is too short for the first check in a JVM on a loaded machine.
+        p.put("pool.health.timeout-ms", "5000");
         return p;
     }
 

@@ -22,6 +22,12 @@ class ResponseCacheTest extends CacheTestSupport {
 
     private final ManualTicker ticker = new ManualTicker();
 
+    /** Room to answer on a loaded machine (the shipped deadline is 1.5 s). */
+    @Override
+    protected String extraConfig() {
+        return "pool.limits.max-deadline-ms=20000\n";
+    }
+
     @Override
     protected Registry createCamelRegistry() {
         Registry r = new DefaultRegistry();

@@ -30,6 +30,15 @@ import dev.llmpool.grpc.v1.Strategy;
 /** Infer and Health over a real socket: the same core route, fields and backend call as HTTP; reflection. */
 class GrpcInferTest extends GrpcTestSupport {
 
+    /** No hedge (phi3 alone must answer) and room to answer on a loaded machine. */
+    @Override
+    protected String extraConfig() {
+        return """
+                pool.limits.max-deadline-ms=20000
+                pool.tasks.expand_queries.hedge-after-ms=20000
+                """;
+    }
+
     private LlmPoolGrpc.LlmPoolBlockingStub withMetadata(String key, String value) {
         Metadata m = new Metadata();
         m.put(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER), value);

@@ -119,7 +119,8 @@ class GrpcStreamTest extends GrpcTestSupport {
 
     @Test
     void chunksArriveInOrderWhileTheModelGeneratesThenTheFinalMessage() throws Exception {
-        A.model("phi3:mini").answer("one two three four five").chunkDelay(Duration.ofMillis(200));
+        // 2 s of generation after the first chunk: time for it to reach the caller while the model is still busy.
+        A.model("phi3:mini").answer("one two three four five").chunkDelay(Duration.ofMillis(500));
         AtomicInteger backendBusyAtFirstChunk = new AtomicInteger(-1);
         Recorder r = stream(request("enrich_metadata", "x").build(), false,
                 () -> backendBusyAtFirstChunk.set(A.inFlight("phi3:mini")), 30_000).await();

@@ -65,7 +65,7 @@ class CallDeadlineTest extends ResilienceTestSupport {
         assertTrue(TRICKLE.chatStarted.await(1, TimeUnit.SECONDS), "the backend was called");
         assertTrue(TRICKLE.closedByClient.await(10, TimeUnit.SECONDS), "the pool hung up on the trickling backend");
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms < 5000, "cut near the 800 ms deadline, not after the 15 s trickle: " + ms + " ms");
+        assertTrue(ms < 10_000, "cut near the 800 ms deadline, not after the 15 s trickle: " + ms + " ms");
     }
 
     @Test
@@ -83,7 +83,7 @@ class CallDeadlineTest extends ResilienceTestSupport {
             assertEquals(504, r.statusCode(), r.body());
             awaitCircuit("phi3", "OPEN"); // its one failed call opens it: that call has ended
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms < 5000, "the connect was cut near the 800 ms deadline, not at 20 s: " + ms + " ms");
+            assertTrue(ms < 10_000, "the connect was cut near the 800 ms deadline, not at 20 s: " + ms + " ms");
             assertEquals("timed out", provider(health(), "phi3").path("last_error").asText());
             for (Socket s : filler) {
                 s.close();

@@ -64,8 +64,14 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
      * client gives up after deadline + 10 s).
      */
     private static final long LATE_MS = Long.getLong("load.lateMs", 5000);
-    /** The service's own lateness bound: duration_ms of a 200 (its route's time) at most the deadline plus this. */
-    private static final long SERVICE_LATE_MS = Long.getLong("load.serviceLateMs", 1000);
+    /**
+     * The service's own lateness bound: duration_ms of a 200 (its route's time) at most the deadline plus this. 1 s in
+     * the load profile, measured on a machine left to it; 3 s in the short run of the normal suite, which may share
+     * the cores: with a benchmark running beside it (load average 8 to 10, the suite at nice 19) the latest 200 of
+     * six runs came 0 to 2.1 s after the deadline, the service waiting for CPU. A call the deadline did not end still
+     * shows: it hangs until the client gives up (deadline + 10 s).
+     */
+    private static final long SERVICE_LATE_MS = Long.getLong("load.serviceLateMs", 3000);
     private static final List<String> TASKS = List.of("expand_queries", "site_tactics", "trio", "enrich_metadata");
     /** HTTP/1.1, a connection per caller: the JDK client's h2c upgrade would multiplex every caller on one. */
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -195,9 +201,10 @@ class LoadUnderFaultsTest extends ResilienceTestSupport {
             Thread t = new Thread(() -> {
                 try {
                     LockSupport.parkNanos(startAt - System.nanoTime()); // the ramp: a schedule, not a wait on an event
-                    for (int n = 0; System.nanoTime() < end; n++) {
-                        call(name, TASKS.get((caller + n) % TASKS.size()), stats);
-                    }
+                    int n = 0;
+                    do { // at least once, however late a busy machine lets this thread start
+                        call(name, TASKS.get((caller + n++) % TASKS.size()), stats);
+                    } while (System.nanoTime() < end);
                 } finally {
                     done.countDown();
                 }

@@ -20,6 +20,18 @@ class HotReloadTest extends PoolTestSupport {
 
     private static final Duration RELOAD_WAIT = Duration.ofSeconds(15);
 
+    /**
+     * The winner of expand_queries tells which configuration served a request: no hedge may blur it, and a slow
+     * answer on a loaded machine must not run out the shipped 1.5 s deadline.
+     */
+    @Override
+    protected String extraConfig() {
+        return """
+                pool.limits.max-deadline-ms=20000
+                pool.tasks.expand_queries.hedge-after-ms=20000
+                """;
+    }
+
     private static boolean eventually(java.util.function.BooleanSupplier condition) {
         return eventually(RELOAD_WAIT, condition);
     }
