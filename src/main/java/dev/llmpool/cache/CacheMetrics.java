@@ -24,7 +24,12 @@ public final class CacheMetrics {
     }
 
     public void cache(String result) {
-        counter("llmpool.cache.requests", "result", result).increment();
+        counter(result).increment();
+    }
+
+    /** The counter of cache requests with this result, for a caller that counts many (ExactRepeats). */
+    public Counter counter(String result) {
+        return counter("llmpool.cache.requests", "result", result);
     }
 
     public void idempotency(String event) {

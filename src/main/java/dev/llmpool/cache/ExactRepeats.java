@@ -1,9 +1,12 @@
 package dev.llmpool.cache;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 
@@ -42,8 +45,8 @@ public final class ExactRepeats {
     public record Reply(String requestId, String body) {
     }
 
-    /** What a remembered request was answered with: the cache key, and what its metrics were counted under. */
-    private record Seen(String contentType, String key, PoolConfig config, String task, String strategy) {
+    /** What a remembered request was answered with: the store key, and the meter its repeats are counted with. */
+    private record Seen(String contentType, String storeKey, PoolConfig config, String task, Timer served) {
     }
 
     private final String path;
@@ -51,12 +54,12 @@ public final class ExactRepeats {
     private final Function<String, OutcomeJson> cached;
     private final ConfigStore configs;
     private final RequestMetrics requests;
-    private final CacheMetrics metrics;
+    private final Counter hits;
     private final int maxBodyBytes;
 
     /**
      * @param path the HTTP path whose requests run routes/infer.camel.yaml
-     * @param cached the response cache's rendered answer for a key, or null (ResponseCache#cachedNow)
+     * @param cached the response cache's rendered answer under a store key, or null (ResponseCache#cachedNow)
      * @param maxEntries how many distinct request bodies to remember
      * @param maxBodyBytes longer bodies are never remembered (they go through the route)
      */
@@ -67,7 +70,7 @@ public final class ExactRepeats {
         this.cached = cached;
         this.configs = configs;
         this.requests = requests;
-        this.metrics = metrics;
+        this.hits = metrics.counter("hit");
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -82,15 +85,15 @@ public final class ExactRepeats {
         if (s == null || s.config() != configs.current() || !s.contentType().equals(contentType)) {
             return null;
         }
-        OutcomeJson json = cached.apply(s.key());
+        OutcomeJson json = cached.apply(s.storeKey());
         if (json == null) {
             return null;  // expired, evicted or refreshed away: the route looks again and remembers anew
         }
         String requestId = givenRequestId != null && RequestContextProcessor.isSafe(givenRequestId)
                 ? givenRequestId : RequestContextProcessor.newRequestId();
         long nanos = System.nanoTime() - startedNanos;
-        metrics.cache("hit");
-        requests.record(s.task(), s.strategy(), 200, nanos);
+        hits.increment();
+        s.served().record(nanos, TimeUnit.NANOSECONDS);
         return new Reply(requestId, json.body(requestId, s.task(), nanos / 1_000_000, true));
     }
 
@@ -107,6 +110,7 @@ public final class ExactRepeats {
         TaskConfig task = config.task(req.task());
         String strategy = req.strategy() != null ? req.strategy().name() : task.strategy().name();
         // A copy: the request's buffer belongs to the connection
-        seen.put(raw.body().copy(), new Seen(raw.contentType(), key, config, req.task(), strategy));
+        seen.put(raw.body().copy(), new Seen(raw.contentType(), ResponseCache.storeKey(key), config, req.task(),
+                requests.timer(req.task(), strategy, 200)));
     }
 }

@@ -83,9 +83,17 @@ public class ResponseCache extends AsyncProcessorSupport {
         this.repeats = repeats;
     }
 
-    /** The rendered answer cached under the key if the store has it at hand (the in-memory store), else null. */
-    public OutcomeJson cachedNow(String key) {
-        CompletableFuture<Cached> hit = read(key);
+    /** Where the store keeps the answer for a cache key. */
+    public static String storeKey(String key) {
+        return "cache:" + key;
+    }
+
+    /**
+     * The rendered answer kept under a store key ({@link #storeKey}) if the store has it at hand (the in-memory
+     * store), else null.
+     */
+    public OutcomeJson cachedNow(String storeKey) {
+        CompletableFuture<Cached> hit = readStored(storeKey);
         Cached cached = hit.isDone() ? hit.join() : null;
         return cached == null ? null : cached.json();
     }
@@ -238,7 +246,11 @@ public class ResponseCache extends AsyncProcessorSupport {
 
     /** The cached answer, or null (absent, unreadable, or the store unavailable): never a failed future. */
     private CompletableFuture<Cached> read(String key) {
-        CompletableFuture<Cached> hit = store.get("cache:" + key, json -> decode(key, json));
+        return readStored(storeKey(key));
+    }
+
+    private CompletableFuture<Cached> readStored(String storeKey) {
+        CompletableFuture<Cached> hit = store.get(storeKey, json -> decode(storeKey, json));
         if (hit.isDone() && !hit.isCompletedExceptionally()) {
             return hit;  // the local store: no extra stage
         }
@@ -258,7 +270,7 @@ public class ResponseCache extends AsyncProcessorSupport {
     /** Stores the answer with its rendered body (which the response then uses too). */
     private CompletableFuture<Void> write(String key, Cached answer) {
         // Store.Unavailable is counted and logged by the store; the answer is served all the same.
-        return store.put("cache:" + key, answer, this::encode, ttl).exceptionally(error -> {
+        return store.put(storeKey(key), answer, this::encode, ttl).exceptionally(error -> {
             if (!(Store.cause(error) instanceof Store.Unavailable)) {
                 LOG.warn("event=cache_entry_unwritable key={} reason=\"{}\"", key, Store.cause(error).getMessage());
             }

@@ -60,19 +60,23 @@ public class RequestMetrics implements Processor {
                 started == null ? 0 : System.nanoTime() - started);
     }
 
-    /** One finished request (also for those answered before the route: cache/ExactRepeats). */
-    public void record(String task, String strategy, int status, long nanos) {
+    private void record(String task, String strategy, int status, long nanos) {
+        timer(task, strategy, status).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The timer of requests with these tags (also for those answered before the route: cache/ExactRepeats). */
+    public Timer timer(String task, String strategy, int status) {
         Tags tags = new Tags(task, strategy, status);
         Timer timer = timers.get(tags);
         if (timer == null) {
             timer = timers.computeIfAbsent(tags, t -> Timer.builder("llmpool.requests")
-                        .description("Inference requests by task, strategy and HTTP status")
-                        .tag("task", t.task())
-                        .tag("strategy", t.strategy())
-                        .tag("status", String.valueOf(t.status()))
-                        .register(registry));
+                    .description("Inference requests by task, strategy and HTTP status")
+                    .tag("task", t.task())
+                    .tag("strategy", t.strategy())
+                    .tag("status", String.valueOf(t.status()))
+                    .register(registry));
         }
-        timer.record(nanos, TimeUnit.NANOSECONDS);
+        return timer;
     }
 
     /** The strategy the request was (or would have been) served with; "none" when it never got that far. */

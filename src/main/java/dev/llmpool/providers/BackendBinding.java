@@ -1,15 +1,19 @@
 package dev.llmpool.providers;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -40,21 +44,48 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     private static final String WIRE_REQUEST = "llmpool.wireRequest";
 
     private final Vertx vertx;
-    private final WebClient client;
+    private final WebClientOptions options;
+    /** For calls sent from outside an event loop (hedge timers, JUDGE's branches, gRPC threads). */
+    private final WebClient shared;
+    /** One per event loop that sends calls: its pool's connections all live on that loop (see client()). */
+    private final Map<EventLoop, WebClient> perLoop = new ConcurrentHashMap<>();
     /** Calls whose connection failed after the response headers came: their failure says so (handleResponse). */
     private final Set<HttpRequest<?>> failedMidResponse = ConcurrentHashMap.newKeySet();
 
     public BackendBinding(Vertx vertx, WebClientOptions options) {
         this.vertx = vertx;
-        this.client = WebClient.create(vertx, options);
+        this.options = options;
+        this.shared = newClient();
+    }
+
+    private WebClient newClient() {
+        WebClient client = WebClient.create(vertx, options);
         ((WebClientInternal) client).addInterceptor(this::cutAtBudget);
+        return client;
+    }
+
+    /**
+     * The web client for a call sent from this thread. Vert.x opens a pool's new connections on the event loop that
+     * asks for them but hands an idle connection to whoever asks next, so with one pool a request read on one event
+     * loop often got a connection living on another: its answer then woke that loop, and the response hopped back
+     * (on an idle machine each wake-up costs a fraction of a millisecond). A pool per event loop keeps a request,
+     * its backend connection and its answer on one thread. pool.http.max-connections applies to each pool.
+     */
+    private WebClient client() {
+        Context context = Vertx.currentContext();
+        if (context == null || !context.isEventLoopContext()) {
+            return shared;
+        }
+        EventLoop loop = ((ContextInternal) context).nettyEventLoop();
+        WebClient client = perLoop.get(loop);
+        return client != null ? client : perLoop.computeIfAbsent(loop, l -> newClient());
     }
 
     @Override
     public HttpRequest<Buffer> prepareHttpRequest(VertxHttpEndpoint endpoint, Exchange exchange) {
         VertxHttpConfiguration config = endpoint.getConfiguration();
         HttpMethod method = config.getHttpMethod() != null ? config.getHttpMethod() : HttpMethod.POST;
-        HttpRequest<Buffer> request = client.requestAbs(method, config.getHttpUri().toString());
+        HttpRequest<Buffer> request = client().requestAbs(method, config.getHttpUri().toString());
         String contentType = ExchangeHelper.getContentType(exchange);
         if (contentType != null) {
             request.putHeader("Content-Type", contentType);
