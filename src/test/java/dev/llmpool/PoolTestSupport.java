@@ -2,7 +2,6 @@ package dev.llmpool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 
 import dev.llmpool.fixture.FakeBackend;
+import dev.llmpool.fixture.FreePorts;
 
 /**
  * Runs the real service (YAML routes, beans, platform-http on a free port) against three fake backends on
@@ -177,8 +177,6 @@ public abstract class PoolTestSupport extends CamelMainTestSupport {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FreePorts.next();  // not from the ephemeral range: see FreePorts
     }
 }

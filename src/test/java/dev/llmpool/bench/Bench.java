@@ -3,7 +3,6 @@ package dev.llmpool.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +22,7 @@ import java.util.zip.ZipFile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.llmpool.fixture.FreePorts;
 
 /**
  * The performance benchmark (issue 7): starts a {@link FastBackend} and the pool as separate processes, drives
@@ -125,14 +125,7 @@ public final class Bench {
      * {@code bash bench/run.sh --startup 7}. Prints each figure and the median; writes no results file.
      */
     void startupOnly(int n) throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " not found: build it first (mvn -B -q package -DskipTests)");
-        }
-        backend0 = freePort();
-        backend50 = freePort();
-        backendSlow = freePort();
-        Process backend = startBackend();
-        backendPid = backend.pid();
+        Process backend = startBackendForJar();
         try {
             for (int rep = 1; rep <= n; rep++) {
                 String load = Files.readString(Path.of("/proc/loadavg")).trim();
@@ -156,15 +149,8 @@ public final class Bench {
 
     /** Runs every cell {@code mode.runs()} times, prints the table and writes the results file. */
     Path run() throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " not found: build it first (mvn -B -q package -DskipTests)");
-        }
         Wrk.ensureInstalled();
-        backend0 = freePort();
-        backend50 = freePort();
-        backendSlow = freePort();
-        Process backend = startBackend();
-        backendPid = backend.pid();
+        Process backend = startBackendForJar();
         try {
             for (int rep = 1; rep <= mode.runs(); rep++) {
                 loadAverages.add(Files.readString(Path.of("/proc/loadavg")).trim());
@@ -332,6 +318,19 @@ public final class Bench {
         return r;
     }
 
+    /** Checks the jar is built, then starts the fast backend on three free ports. */
+    private Process startBackendForJar() throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " not found: build it first (mvn -B -q package -DskipTests)");
+        }
+        backend0 = freePort();
+        backend50 = freePort();
+        backendSlow = freePort();
+        Process backend = startBackend();
+        backendPid = backend.pid();
+        return backend;
+    }
+
     private Process startBackend() throws Exception {
         String cp = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 + java.io.File.pathSeparator + jar.toAbsolutePath();
@@ -461,8 +460,6 @@ public final class Bench {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FreePorts.next();  // not from the ephemeral range: see FreePorts
     }
 }

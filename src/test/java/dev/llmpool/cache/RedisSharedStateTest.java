@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,6 +26,7 @@ import redis.clients.jedis.Jedis;
 
 import dev.llmpool.Application;
 import dev.llmpool.fixture.RedisServer;
+import dev.llmpool.fixture.FreePorts;
 
 /**
  * pool.cache.backend=redis against a real redis-server on loopback: two pool instances (as behind a load
@@ -199,8 +199,6 @@ class RedisSharedStateTest extends CacheTestSupport {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FreePorts.next();  // not from the ephemeral range: see FreePorts
     }
 }
