@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +16,8 @@ import java.util.stream.Collectors;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.apache.camel.main.Main;
+
+import dev.llmpool.startup.FreePorts;
 
 /**
  * The training run behind the class data sharing archive (README "Performance", start-up). {@code mvn package} runs
@@ -110,8 +111,6 @@ public final class CdsTraining {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FreePorts.next();  // not from the ephemeral range: see FreePorts
     }
 }

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 
 import dev.llmpool.fixture.FakeBackend;
-import dev.llmpool.fixture.FreePorts;
+import dev.llmpool.startup.FreePorts;
 
 /**
  * Runs the real service (YAML routes, beans, platform-http on a free port) against three fake backends on

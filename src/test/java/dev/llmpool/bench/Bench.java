@@ -22,7 +22,7 @@ import java.util.zip.ZipFile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.llmpool.fixture.FreePorts;
+import dev.llmpool.startup.FreePorts;
 
 /**
  * The performance benchmark (issue 7): starts a {@link FastBackend} and the pool as separate processes, drives

@@ -26,7 +26,7 @@ import redis.clients.jedis.Jedis;
 
 import dev.llmpool.Application;
 import dev.llmpool.fixture.RedisServer;
-import dev.llmpool.fixture.FreePorts;
+import dev.llmpool.startup.FreePorts;
 
 /**
  * pool.cache.backend=redis against a real redis-server on loopback: two pool instances (as behind a load
