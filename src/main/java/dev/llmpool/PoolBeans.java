@@ -59,9 +59,9 @@ import dev.llmpool.health.HealthReporter;
 import dev.llmpool.metrics.MetricsScrape;
 import dev.llmpool.metrics.RequestMetrics;
 import dev.llmpool.providers.BackendBinding;
-import dev.llmpool.providers.EventLoopHttpComponent;
 import dev.llmpool.providers.BackendRequestEncoder;
 import dev.llmpool.providers.BackendResponseDecoder;
+import dev.llmpool.providers.EventLoopHttpComponent;
 import dev.llmpool.providers.ProviderCallPreparer;
 import dev.llmpool.resilience.BreakerPolicy;
 import dev.llmpool.resilience.ProviderGuards;
@@ -236,8 +236,8 @@ public class PoolBeans implements CamelConfiguration {
         if (exactRepeats && responses instanceof LocalStore) {
             // The HTTP consumer answers exact repeats of cached requests before the route (ExactRepeats says when);
             // the path is routes/http-api.camel.yaml's for direct:infer
-            ExactRepeats repeats = new ExactRepeats("/v1/infer", responseCache::cachedNow, config, requestMetrics, cacheMetrics,
-                    cacheMaxEntries, EXACT_REPEAT_MAX_BODY_BYTES);
+            ExactRepeats repeats = new ExactRepeats("/v1/infer", responseCache::cachedNow, config, requestMetrics,
+                    cacheMetrics, cacheMaxEntries, EXACT_REPEAT_MAX_BODY_BYTES);
             responseCache.rememberRepeatsIn(repeats);
             r.bind("exactRepeats", repeats);
         }
