@@ -30,10 +30,15 @@ public class RequestContextProcessor implements Processor {
         exchange.setProperty(Headers.STARTED_NANOS, System.nanoTime());
         Message in = exchange.getIn();
         Object given = in.getHeader(Headers.REQUEST_ID);
-        exchange.setProperty(Headers.REQUEST_ID_PROPERTY, given instanceof String s && isSafe(s) ? s : newRequestId());
+        exchange.setProperty(Headers.REQUEST_ID_PROPERTY, requestId(given instanceof String s ? s : null));
         exchange.setProperty(CONFIG, configStore.current());
         keep(exchange, in, "Idempotency-Key", Headers.IDEMPOTENCY_KEY);
         keep(exchange, in, "Cache-Control", Headers.CACHE_CONTROL);
+    }
+
+    /** The caller's X-Request-Id when sane (see {@link #isSafe}), otherwise a new one. */
+    public static String requestId(String given) {
+        return given != null && isSafe(given) ? given : newRequestId();
     }
 
     /**
@@ -55,7 +60,7 @@ public class RequestContextProcessor implements Processor {
     }
 
     /** 1 to 128 of {@code A-Z a-z 0-9 . _ : -}: safe to echo in a header and to log. */
-    public static boolean isSafe(String id) {
+    private static boolean isSafe(String id) {
         int n = id.length();
         if (n == 0 || n > 128) {
             return false;

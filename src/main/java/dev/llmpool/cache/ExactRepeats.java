@@ -89,8 +89,7 @@ public final class ExactRepeats {
         if (json == null) {
             return null;  // expired, evicted or refreshed away: the route looks again and remembers anew
         }
-        String requestId = givenRequestId != null && RequestContextProcessor.isSafe(givenRequestId)
-                ? givenRequestId : RequestContextProcessor.newRequestId();
+        String requestId = RequestContextProcessor.requestId(givenRequestId);
         long nanos = System.nanoTime() - startedNanos;
         hits.increment();
         s.served().record(nanos, TimeUnit.NANOSECONDS);
