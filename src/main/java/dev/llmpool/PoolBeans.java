@@ -43,6 +43,7 @@ import dev.llmpool.cache.ResponseCache;
 import dev.llmpool.cache.Store;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.ensemble.EnsembleProcessor;
+import dev.llmpool.ensemble.EventLoopTimers;
 import dev.llmpool.ensemble.ConsensusStrategy;
 import dev.llmpool.ensemble.FirstCompletedStrategy;
 import dev.llmpool.ensemble.JudgeCall;
@@ -138,7 +139,7 @@ public class PoolBeans implements CamelConfiguration {
      */
     @BindToRegistry
     public Vertx vertx() {
-        return Vertx.vertx(new VertxOptions().setWorkerPoolSize(workerThreads));
+        return Vertx.vertx(new VertxOptions().setWorkerPoolSize(workerThreads).setPreferNativeTransport(true));
     }
 
     /** Connections to backends, shared by every provider endpoint (camel-vertx-http's webClientOptions). */
@@ -157,8 +158,8 @@ public class PoolBeans implements CamelConfiguration {
         Registry r = camel.getRegistry();
         ConfigStore config = new ConfigStore(Path.of(configFile), Path.of("."), overrides(camel));
         HealthRegistry health = new HealthRegistry();
-        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemon("llmpool-timer"));
-        timers.setRemoveOnCancelPolicy(true);
+        // deadlines, hedges and waits for a slot: on the request's event loop when it has one, else on these threads
+        ScheduledThreadPoolExecutor timers = new EventLoopTimers(2, daemon("llmpool-timer"));
         // --- Providers and their guards (issue 4; asynchronous since issue 7) -------------------------------------
         // Each provider's circuit breaker lives in this registry, whose listeners feed /health and provider selection;
         // the guards (breaker + bulkhead) are used by the provider routes' policy node and by the streaming path.

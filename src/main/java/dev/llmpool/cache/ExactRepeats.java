@@ -66,7 +66,7 @@ public final class ExactRepeats {
     public ExactRepeats(String path, Function<String, OutcomeJson> cached, ConfigStore configs, RequestMetrics requests,
                         CacheMetrics metrics, long maxEntries, int maxBodyBytes) {
         this.path = path;
-        this.seen = Caffeine.newBuilder().maximumSize(maxEntries).build();
+        this.seen = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxEntries).build();
         this.cached = cached;
         this.configs = configs;
         this.requests = requests;

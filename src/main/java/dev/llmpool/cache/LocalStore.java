@@ -49,6 +49,7 @@ public final class LocalStore implements Store {
 
     public LocalStore(long maxEntries, Ticker ticker) {
         this.cache = Caffeine.newBuilder()
+                .executor(Runnable::run)  // upkeep on the caller (an event loop): no pool thread woken per write
                 .maximumSize(maxEntries)
                 .ticker(ticker)
                 .expireAfter(Expiry.writing((String key, Entry e) -> e.ttl))

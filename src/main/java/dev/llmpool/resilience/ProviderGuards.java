@@ -97,7 +97,8 @@ public final class ProviderGuards {
     /**
      * Hands {@code then} a permit, or a refused one. A provider at max-concurrency is waited for up to its
      * max-concurrency-wait-ms, polled on the timers (Resilience4j's own wait would block the calling thread);
-     * {@code then} runs on the calling thread when the answer is immediate, else on a timer thread.
+     * {@code then} runs on the calling thread when the answer is immediate, else from the timers (the calling
+     * event loop, or a timer thread).
      */
     public void acquire(String provider, Consumer<Permit> then) {
         Guard g = guards.get(provider);

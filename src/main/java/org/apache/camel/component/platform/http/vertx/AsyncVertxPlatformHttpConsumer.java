@@ -49,13 +49,17 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
     @Override
     protected void handleRequest(RoutingContext ctx) {
-        // Proxies and form bodies keep Camel's own (blocking) path, which handles them.
-        if (isSuspended() || getEndpoint().isHttpProxy()
-                || VertxPlatformHttpSupport.isFormUrlEncoded(ctx) || VertxPlatformHttpSupport.isMultiPartFormData(ctx)) {
+        if (isSuspended() || getEndpoint().isHttpProxy()) {
             super.handleRequest(ctx);
             return;
         }
+        // Before the form checks, which parse the Content-Type: a repeat has the JSON one its first request had.
         if (repeats != null && answeredAsRepeat(ctx)) {
+            return;
+        }
+        // Form bodies keep Camel's own (blocking) path, which handles them.
+        if (VertxPlatformHttpSupport.isFormUrlEncoded(ctx) || VertxPlatformHttpSupport.isMultiPartFormData(ctx)) {
+            super.handleRequest(ctx);
             return;
         }
         Context eventLoop = Vertx.currentContext();
