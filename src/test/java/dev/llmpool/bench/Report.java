@@ -70,8 +70,9 @@ final class Report {
         double probeErrors = s.median(w + "probe_pool_errors") + s.median(w + "probe_direct_errors");
         rows.add(new Row("VOTING over 3 providers (50 ms each), c=1: added p50 over the slowest provider it waits for"
                 + " (2nd of 3 parallel direct calls, same client)",
-                String.format(Locale.ROOT, "%+.2f ms (pool %.2f, direct 2nd of 3 %.2f, 3rd %.2f; p99 %+.2f; errors %.0f)",
-                        waited, s.median(w + "probe_pool_p50_ms"), s.median(w + "direct2of3_p50_ms"),
+                String.format(Locale.ROOT,
+                        "%+.2f ms (pool %.2f, direct 2nd of 3 %.2f, 3rd %.2f; p99 %+.2f; errors %.0f)", waited,
+                        s.median(w + "probe_pool_p50_ms"), s.median(w + "direct2of3_p50_ms"),
                         s.median(w + "direct3of3_p50_ms"), s.median(w + "added_over_waited_p99_ms"), probeErrors),
                 "≤ 1 ms", waited <= 1 && probeErrors == 0));
         // The earlier form of that figure (wrk; one direct call as the baseline), kept to compare with past runs.
