@@ -220,6 +220,7 @@ public final class Bench {
             samples.add("voting.c1.b50ms.added_p50_ms", vote50.p50() - samples.last("fastest.c1.b50ms.direct_p50_ms"));
             samples.add("voting.c1.b50ms.added_p99_ms", vote50.p99() - samples.last("fastest.c1.b50ms.direct_p99_ms"));
             samples.add("voting.c1.b50ms.errors", vote50.errors());
+            votingOverWaited(svc);
             if (cacheAvailable) {
                 Wrk.Result hits = load("pool cache hits", poolUrl(svc), poolBody("fast0", true), c64);
                 samples.add("cache.c" + c64 + ".pool_rps", hits.rps());
@@ -231,6 +232,35 @@ public final class Bench {
                 samples.add("cache.c1.pool_p99_ms", hit1.p99());
             }
         }
+    }
+
+    /**
+     * VOTING at 50 ms against what it waits for: with three agreeing providers it answers at the second of its
+     * three parallel calls, so the baseline is three parallel direct calls and their second answer, from the same
+     * client (ParallelProbe), alternating with the pool requests. The wrk cell above compares with one call.
+     */
+    private void votingOverWaited(Service svc) throws Exception {
+        ParallelProbe.Result r;
+        try (ParallelProbe probe = new ParallelProbe()) {
+            r = probe.run(poolUrl(svc), poolBody("vote50", false), directUrl(50), directBody(), directUrl(0),
+                    Math.min(10_000, 2_500 * mode.cellSeconds()), Math.min(2, mode.cellSeconds()), mode.cellSeconds());
+        }
+        String cell = "voting.c1.b50ms.";
+        samples.add(cell + "probe_rounds", r.rounds());
+        samples.add(cell + "probe_pool_p50_ms", r.poolP50());
+        samples.add(cell + "probe_pool_p99_ms", r.poolP99());
+        samples.add(cell + "direct2of3_p50_ms", r.secondP50());
+        samples.add(cell + "direct2of3_p99_ms", r.secondP99());
+        samples.add(cell + "direct3of3_p50_ms", r.thirdP50());
+        samples.add(cell + "direct3of3_p99_ms", r.thirdP99());
+        samples.add(cell + "added_over_waited_p50_ms", r.poolP50() - r.secondP50());
+        samples.add(cell + "added_over_waited_p99_ms", r.poolP99() - r.secondP99());
+        samples.add(cell + "probe_pool_errors", r.poolErrors());
+        samples.add(cell + "probe_direct_errors", r.directErrors());
+        System.out.printf("  %-26s c=1    %d client warm-up requests, then %d rounds  pool p50 %8.3f ms"
+                        + "  p99 %8.3f ms;  direct 2nd of 3 p50 %8.3f ms  p99 %8.3f ms, 3rd p50 %8.3f ms;"
+                        + "  errors pool %d, direct %d%n", "probe VOTING x3, 50 ms", r.warmupRequests(), r.rounds(),
+                r.poolP50(), r.poolP99(), r.secondP50(), r.secondP99(), r.thirdP50(), r.poolErrors(), r.directErrors());
     }
 
     /** 2,000 (or the mode's number of) concurrent requests to the slow backend, with pools raised for it. */

@@ -65,12 +65,22 @@ final class Report {
                     "≥ 100% of direct", null));
             rows.add(new Row("Cache hit latency p50, c=1", "n/a (cache not built yet)", "≤ 0.3 ms", null));
         }
-        double va = s.median("voting.c1.b50ms.added_p50_ms");
-        rows.add(new Row("VOTING over 3 providers (50 ms each), c=1: added p50 over one provider",
-                String.format(Locale.ROOT, "%+.2f ms (pool %.2f, direct %.2f; p99 %+.2f)", va,
-                        s.median("voting.c1.b50ms.pool_p50_ms"), s.median("fastest.c1.b50ms.direct_p50_ms"),
-                        s.median("voting.c1.b50ms.added_p99_ms")),
-                "≤ 1 ms", va <= 1));
+        String w = "voting.c1.b50ms.";
+        double waited = s.median(w + "added_over_waited_p50_ms");
+        double probeErrors = s.median(w + "probe_pool_errors") + s.median(w + "probe_direct_errors");
+        rows.add(new Row("VOTING over 3 providers (50 ms each), c=1: added p50 over the slowest provider it waits for"
+                + " (2nd of 3 parallel direct calls, same client)",
+                String.format(Locale.ROOT,
+                        "%+.2f ms (pool %.2f, direct 2nd of 3 %.2f, 3rd %.2f; p99 %+.2f; errors %.0f)", waited,
+                        s.median(w + "probe_pool_p50_ms"), s.median(w + "direct2of3_p50_ms"),
+                        s.median(w + "direct3of3_p50_ms"), s.median(w + "added_over_waited_p99_ms"), probeErrors),
+                "≤ 1 ms", waited <= 1 && probeErrors == 0));
+        // The earlier form of that figure (wrk; one direct call as the baseline), kept to compare with past runs.
+        rows.add(new Row("VOTING over 3 providers (50 ms each), c=1: added p50 over one direct call (wrk)",
+                String.format(Locale.ROOT, "%+.2f ms (pool %.2f, direct %.2f; p99 %+.2f)",
+                        s.median(w + "added_p50_ms"), s.median(w + "pool_p50_ms"),
+                        s.median("fastest.c1.b50ms.direct_p50_ms"), s.median(w + "added_p99_ms")),
+                "(reported)", null));
         String in = String.format(Locale.ROOT, "%,d in flight, backend %.0f s", mode.inflight(), mode.slowMs() / 1000.0);
         double inErrors = s.median("inflight.errors");
         rows.add(new Row(in + " (a second burst, connections pooled): errors", String.format(Locale.ROOT, "%.0f (direct: %.0f)", inErrors,
