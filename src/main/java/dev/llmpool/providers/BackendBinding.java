@@ -1,5 +1,6 @@
 package dev.llmpool.providers;
 
+import java.net.URI;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,7 +86,12 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     public HttpRequest<Buffer> prepareHttpRequest(VertxHttpEndpoint endpoint, Exchange exchange) {
         VertxHttpConfiguration config = endpoint.getConfiguration();
         HttpMethod method = config.getHttpMethod() != null ? config.getHttpMethod() : HttpMethod.POST;
-        HttpRequest<Buffer> request = client().requestAbs(method, config.getHttpUri().toString());
+        // From the endpoint's parsed URI: requestAbs would parse the URI string again (java.net.URL) on every call
+        URI uri = config.getHttpUri();
+        boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        HttpRequest<Buffer> request = client().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
+                uri.getHost(), uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery()).ssl(tls);
         String contentType = ExchangeHelper.getContentType(exchange);
         if (contentType != null) {
             request.putHeader("Content-Type", contentType);
