@@ -92,12 +92,9 @@ public final class BareProxy {
             req.body()
                     .compose(ignored -> client.request(call))
                     .compose(backend -> backend.send(CALL))
-                    .compose(answer -> answer.body().map(body -> {
-                        // the backend's status passes through, so a failing backend shows as wrk's non-2xx errors
-                        req.response().setStatusCode(answer.statusCode())
-                                .putHeader("Content-Type", "application/json").end(body);
-                        return body;
-                    }))
+                    // the backend's status passes through, so a failing backend shows as wrk's non-2xx errors
+                    .compose(answer -> answer.body().onSuccess(body -> req.response()
+                            .setStatusCode(answer.statusCode()).putHeader("Content-Type", "application/json").end(body)))
                     .onFailure(e -> {
                         if (!req.response().ended()) {
                             req.response().setStatusCode(502).end();
