@@ -56,6 +56,8 @@ public final class Bench {
     private final Path jar;
     private final Path out;
     private final List<String> serviceJvm;
+    /** BENCH_SERVICE_OPTS alone: the reference proxy runs with them, not with the service's class data archive. */
+    private final List<String> extraJvm;
     private final Path work;
     private final Wrk wrk;
     private final Samples samples = new Samples();
@@ -65,12 +67,15 @@ public final class Bench {
     private int backendSlow;
     private boolean cacheAvailable;
     private long backendPid;
+    private int bareProxy;
+    private long bareProxyPid;
 
     Bench(Mode mode, Path jar, Path out, List<String> serviceJvm) throws IOException {
         this.mode = mode;
         this.jar = jar;
         this.out = out;
         this.serviceJvm = runCommandOptions(jar, serviceJvm);
+        this.extraJvm = List.copyOf(serviceJvm);
         this.work = Files.createTempDirectory("llmpool-bench");
         this.wrk = new Wrk(work);
     }
@@ -151,7 +156,9 @@ public final class Bench {
     Path run() throws Exception {
         Wrk.ensureInstalled();
         Process backend = startBackendForJar();
+        Process proxy = null;
         try {
+            proxy = startBareProxy();
             for (int rep = 1; rep <= mode.runs(); rep++) {
                 loadAverages.add(Files.readString(Path.of("/proc/loadavg")).trim());
                 System.out.printf("%n== run %d of %d (load average %s)%n", rep, mode.runs(), loadAverages.get(rep - 1));
@@ -159,6 +166,10 @@ public final class Bench {
                 inflight(rep);
             }
         } finally {
+            if (proxy != null) {
+                proxy.getOutputStream().close(); // exits when its stdin closes, as the backend does
+                proxy.destroy();
+            }
             backend.getOutputStream().close(); // the backend exits when its stdin closes
             backend.destroy();
         }
@@ -180,6 +191,7 @@ public final class Bench {
             System.out.printf("service up in %.0f ms%n", svc.startupMs);
             warmUp(svc);
             cacheAvailable = probeCache(svc);
+            int c64 = mode.concurrencies()[mode.concurrencies().length - 1];
             for (long latency : new long[] {0, 50}) {
                 for (int c : mode.concurrencies()) {
                     double backendCpu = Service.cpuSeconds(backendPid);
@@ -203,9 +215,11 @@ public final class Bench {
                     samples.add(cell + "throughput_ratio", pool.rps() / direct.rps());
                     samples.add(cell + "errors", pool.errors());
                     samples.add(cell + "direct_errors", direct.errors());
+                    if (latency == 0 && c == c64) {
+                        floor(direct, c);
+                    }
                 }
             }
-            int c64 = mode.concurrencies()[mode.concurrencies().length - 1];
             double serviceCpu = svc.cpuSeconds();
             Wrk.Result vote = load("pool VOTING x3", poolUrl(svc), poolBody("vote0", false), c64);
             samples.add("voting.c" + c64 + ".b0ms.pool_cpu_us_per_request",
@@ -232,6 +246,21 @@ public final class Bench {
                 samples.add("cache.c1.pool_p99_ms", hit1.p99());
             }
         }
+    }
+
+    /**
+     * The floor of any JVM gateway here: the same load as the pool's cell against {@link BareProxy}, compared with
+     * the same cell's direct calls. Its body is the pool's request (read and dropped), so both read the same bytes.
+     */
+    private void floor(Wrk.Result direct, int c) throws Exception {
+        double cpu = Service.cpuSeconds(bareProxyPid);
+        Wrk.Result r = load("bare Vert.x proxy", bareProxyUrl(), poolBody("fast0", false), c);
+        cpu = Service.cpuSeconds(bareProxyPid) - cpu;
+        String cell = "floor.c" + c + ".b0ms.";
+        samples.add(cell + "proxy_rps", r.rps());
+        samples.add(cell + "throughput_ratio", r.rps() / direct.rps());
+        samples.add(cell + "proxy_cpu_us_per_request", cpu * 1e6 / Math.max(1, r.requests()));
+        samples.add(cell + "errors", r.errors());
     }
 
     /**
@@ -364,21 +393,51 @@ public final class Bench {
     }
 
     private Process startBackend() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return startHelper("backend", java, List.of("-Xmx256m", "-XX:+UseParallelGC"), FastBackend.class,
+                backend0 + ":0", backend50 + ":50", backendSlow + ":" + mode.slowMs());
+    }
+
+    /**
+     * Starts the reference proxy in front of the 0 ms backend and warms it up (plain Vert.x: a few seconds of load
+     * compile its path). The service's java and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
+     * per core, as the service's HTTP server has by default (pool.http.event-loops).
+     */
+    private Process startBareProxy() throws Exception {
+        bareProxy = freePort();
+        String java = System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "");
+        Process p = startHelper("bare proxy",
+                java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java, extraJvm,
+                BareProxy.class, String.valueOf(bareProxy), String.valueOf(backend0),
+                String.valueOf(Runtime.getRuntime().availableProcessors()));
+        bareProxyPid = p.pid();
+        int top = mode.concurrencies()[mode.concurrencies().length - 1];
+        Wrk.Result w = wrk.run(bareProxyUrl(), poolBody("fast0", false), top, Math.max(1, mode.warmupSeconds() / 2), 5);
+        System.out.printf("bare proxy warmed up: %.0f req/s, %d errors%n", w.rps(), w.errors());
+        return p;
+    }
+
+    /** Starts one of the benchmark's own processes (test classes + the jar) and waits for its READY line. */
+    private Process startHelper(String name, String javaCommand, List<String> jvm, Class<?> main, String... args)
+            throws Exception {
         String cp = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 + java.io.File.pathSeparator + jar.toAbsolutePath();
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseParallelGC", "-Dbench.maxSeconds=1800", "-cp", cp, FastBackend.class.getName(),
-                backend0 + ":0", backend50 + ":50", backendSlow + ":" + mode.slowMs());
+        List<String> cmd = new ArrayList<>(List.of(javaCommand));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-Dbench.maxSeconds=1800", "-cp", cp, main.getName()));
+        cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = lines.readLine()) != null && !line.startsWith("READY")) {
-            System.out.println("backend: " + line);
+            System.out.println(name + ": " + line);
         }
         if (line == null) {
-            throw new IllegalStateException("the fast backend did not start");
+            p.destroy();
+            throw new IllegalStateException("the " + name + " did not start");
         }
-        Thread drain = new Thread(() -> lines.lines().forEach(l -> System.out.println("backend: " + l)));
+        System.out.println(name + ": " + line);
+        Thread drain = new Thread(() -> lines.lines().forEach(l -> System.out.println(name + ": " + l)));
         drain.setDaemon(true);
         drain.start();
         return p;
@@ -449,6 +508,10 @@ public final class Bench {
 
     private String directUrl(long latencyMs) {
         return "http://127.0.0.1:" + (latencyMs == 0 ? backend0 : backend50) + "/api/chat";
+    }
+
+    private String bareProxyUrl() {
+        return "http://127.0.0.1:" + bareProxy + "/api/chat";
     }
 
     private static String poolUrl(Service svc) {

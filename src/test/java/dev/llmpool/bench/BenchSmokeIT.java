@@ -36,12 +36,14 @@ class BenchSmokeIT {
         }
         assertTrue(measures.stream().anyMatch(m -> m.startsWith("FASTEST, 1 provider, c=1, backend 0 ms")), measures::toString);
         assertTrue(measures.stream().anyMatch(m -> m.startsWith("Throughput, VOTING")), measures::toString);
+        assertTrue(measures.stream().anyMatch(m -> m.startsWith("Reference: a bare Vert.x proxy")), measures::toString);
         assertTrue(measures.stream().anyMatch(m -> m.contains("in flight") && m.endsWith("errors")), measures::toString);
         assertTrue(measures.stream().anyMatch(m -> m.contains("slowest provider it waits for")), measures::toString);
         assertTrue(measures.contains("Start-up to first served request"), measures::toString);
         JsonNode medians = doc.path("medians");
         assertTrue(medians.path("startup_ms").asDouble() > 0, medians::toString);
         assertTrue(medians.path("fastest.c1.b0ms.pool_rps").asDouble() > 0, "the pool served no request");
+        assertTrue(medians.path("floor.c64.b0ms.proxy_rps").asDouble() > 0, "the bare proxy served no request");
         assertTrue(medians.path("voting.c1.b50ms.probe_rounds").asDouble() > 0, "the VOTING probe measured no round");
         assertTrue(medians.path("inflight.completed").asDouble() >= Bench.SMOKE.inflight(), medians::toString);
         assertTrue(medians.path("inflight.peak_threads").asDouble() > 0, medians::toString);

@@ -41,6 +41,14 @@ final class Report {
                 String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct (%.0f req/s), %.0f errors",
                         s.median(t + "pool_rps"), ratio * 100, s.median(t + "direct_rps"), errors),
                 "≥ 40% of direct, 0 errors", ratio >= 0.40 && errors == 0));
+        // What the cheapest Vert.x gateway reaches on the same machine, in the same run: the floor to read the row above by
+        String f = "floor.c" + top + ".b0ms.";
+        rows.add(new Row(String.format("Reference: a bare Vert.x proxy (no Camel, no parsing: read, one backend call,"
+                        + " answer), c=%d, backend 0 ms", top),
+                String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct; CPU %.0f µs/request, %.0f errors",
+                        s.median(f + "proxy_rps"), s.median(f + "throughput_ratio") * 100,
+                        s.median(f + "proxy_cpu_us_per_request"), s.median(f + "errors")),
+                "(reference)", null));
         rows.add(new Row(String.format("CPU per request, FASTEST, c=%d, backend 0 ms", top),
                 String.format(Locale.ROOT, "service %.0f µs (the fast backend: %.0f µs)",
                         s.median(t + "pool_cpu_us_per_request"), s.median(t + "backend_cpu_us_per_request")),
