@@ -26,7 +26,8 @@ import io.vertx.core.http.RequestOptions;
  * port, the kernel spreading connections), each with its own keep-alive client, so a request and its backend call
  * stay on one event loop; Linux's epoll when Vert.x can load it.
  *
- * <p>Usage: {@code BareProxy <listenPort> <backendPort> <eventLoops>}; prints {@code READY} once listening, and
+ * <p>Usage: {@code BareProxy <eventLoops> <listenPort>:<backendPort> ...} (one port per backend); prints
+ * {@code READY} once listening, and
  * exits when its standard input closes (so it never outlives the benchmark) or after {@code -Dbench.maxSeconds}.
  */
 public final class BareProxy {
@@ -37,13 +38,15 @@ public final class BareProxy {
     }
 
     public static void main(String[] args) throws Exception {
-        int listenPort = Integer.parseInt(args[0]);
-        int backendPort = Integer.parseInt(args[1]);
-        int eventLoops = Integer.parseInt(args[2]);
+        int eventLoops = Integer.parseInt(args[0]);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
                 .setPreferNativeTransport(true).setBlockedThreadCheckInterval(60_000));
-        vertx.deployVerticle(() -> new Leg(listenPort, backendPort), new DeploymentOptions().setInstances(eventLoops))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        for (int i = 1; i < args.length; i++) {
+            int listenPort = Integer.parseInt(args[i].split(":")[0]);
+            int backendPort = Integer.parseInt(args[i].split(":")[1]);
+            vertx.deployVerticle(() -> new Leg(listenPort, backendPort), new DeploymentOptions().setInstances(eventLoops))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
         // the transport in the READY line: an odd figure is explained first by NIO instead of epoll
         System.out.println("READY " + eventLoops + " event loops, native transport " + vertx.isNativeTransportEnabled());
         System.out.flush();

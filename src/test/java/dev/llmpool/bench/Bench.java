@@ -68,6 +68,7 @@ public final class Bench {
     private boolean cacheAvailable;
     private long backendPid;
     private int bareProxy;
+    private int bareProxy50;
     private long bareProxyPid;
 
     Bench(Mode mode, Path jar, Path out, List<String> serviceJvm) throws IOException {
@@ -215,8 +216,8 @@ public final class Bench {
                     samples.add(cell + "throughput_ratio", pool.rps() / direct.rps());
                     samples.add(cell + "errors", pool.errors());
                     samples.add(cell + "direct_errors", direct.errors());
-                    if (latency == 0 && c == c64) {
-                        floor(direct, c);
+                    if ((latency == 0 && c == c64) || (latency == 50 && c == 1)) {
+                        floor(direct, c, latency);
                     }
                 }
             }
@@ -251,15 +252,20 @@ public final class Bench {
     /**
      * The floor of any JVM gateway here: the same load as the pool's cell against {@link BareProxy}, compared with
      * the same cell's direct calls. Its body is the pool's request (read and dropped), so both read the same bytes.
+     * At 0 ms and the top concurrency it bounds throughput; at 50 ms and concurrency 1 it shows what one more idle
+     * process costs in latency on this machine (waking it when the backend answers).
      */
-    private void floor(Wrk.Result direct, int c) throws Exception {
+    private void floor(Wrk.Result direct, int c, long latency) throws Exception {
         double cpu = Service.cpuSeconds(bareProxyPid);
-        Wrk.Result r = load("bare Vert.x proxy", bareProxyUrl(), poolBody("fast0", false), c);
+        Wrk.Result r = load("bare Vert.x proxy", latency == 0 ? bareProxyUrl() : bareProxy50Url(),
+                poolBody("fast0", false), c);
         cpu = Service.cpuSeconds(bareProxyPid) - cpu;
-        String cell = "floor.c" + c + ".b0ms.";
+        String cell = "floor.c" + c + ".b" + latency + "ms.";
         samples.add(cell + "proxy_rps", r.rps());
         samples.add(cell + "throughput_ratio", r.rps() / direct.rps());
         samples.add(cell + "proxy_cpu_us_per_request", cpu * 1e6 / Math.max(1, r.requests()));
+        samples.add(cell + "added_p50_ms", r.p50() - direct.p50());
+        samples.add(cell + "added_p99_ms", r.p99() - direct.p99());
         samples.add(cell + "errors", r.errors());
     }
 
@@ -399,22 +405,34 @@ public final class Bench {
     }
 
     /**
-     * Starts the reference proxy in front of the 0 ms backend and warms it up (plain Vert.x: a few seconds of load
-     * compile its path). The service's java and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
+     * Starts the reference proxy in front of the 0 ms and 50 ms backends (a port each) and warms it up. The service's java and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
      * per core, as the service's HTTP server has by default (pool.http.event-loops).
      */
     private Process startBareProxy() throws Exception {
         bareProxy = freePort();
+        bareProxy50 = freePort();
         String java = System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "");
         Process p = startHelper("bare proxy",
                 java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java, extraJvm,
-                BareProxy.class, String.valueOf(bareProxy), String.valueOf(backend0),
-                String.valueOf(Runtime.getRuntime().availableProcessors()));
+                BareProxy.class, String.valueOf(Runtime.getRuntime().availableProcessors()),
+                bareProxy + ":" + backend0, bareProxy50 + ":" + backend50);
         bareProxyPid = p.pid();
+        // as the service is: rounds until its JIT compilers are (nearly) idle (one short round was not enough: the
+        // first full run measured it at a fifth of its later figure)
         int top = mode.concurrencies()[mode.concurrencies().length - 1];
-        Wrk.Result w = wrk.run(bareProxyUrl(), poolBody("fast0", false), top, Math.max(1, mode.warmupSeconds() / 2), 5);
-        System.out.printf("bare proxy warmed up: %.0f req/s, %d errors%n", w.rps(), w.errors());
-        return p;
+        int each = Math.max(1, mode.warmupSeconds() / 3);
+        for (int round = 1; ; round++) {
+            double jit = Service.compilerCpuSeconds(bareProxyPid);
+            long started = System.nanoTime();
+            wrk.run(bareProxyUrl(), poolBody("fast0", false), top, each, 5);
+            wrk.run(bareProxyUrl(), poolBody("fast0", false), 1, each, 5);
+            wrk.run(bareProxy50Url(), poolBody("fast0", false), 1, each, 5);
+            double share = (Service.compilerCpuSeconds(bareProxyPid) - jit) / ((System.nanoTime() - started) / 1e9);
+            System.out.printf("bare proxy warm-up round %d: the JIT compilers used %.0f%% of a core%n", round, share * 100);
+            if (share < JIT_QUIET || round >= mode.maxWarmupRounds()) {
+                return p;
+            }
+        }
     }
 
     /** Starts one of the benchmark's own processes (test classes + the jar) and waits for its READY line. */
@@ -512,6 +530,10 @@ public final class Bench {
 
     private String bareProxyUrl() {
         return "http://127.0.0.1:" + bareProxy + "/api/chat";
+    }
+
+    private String bareProxy50Url() {
+        return "http://127.0.0.1:" + bareProxy50 + "/api/chat";
     }
 
     private static String poolUrl(Service svc) {

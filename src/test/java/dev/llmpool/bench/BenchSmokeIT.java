@@ -44,6 +44,7 @@ class BenchSmokeIT {
         assertTrue(medians.path("startup_ms").asDouble() > 0, medians::toString);
         assertTrue(medians.path("fastest.c1.b0ms.pool_rps").asDouble() > 0, "the pool served no request");
         assertTrue(medians.path("floor.c64.b0ms.proxy_rps").asDouble() > 0, "the bare proxy served no request");
+        assertTrue(medians.path("floor.c1.b50ms.proxy_rps").asDouble() > 0, "the bare proxy on 50 ms served no request");
         assertTrue(medians.path("voting.c1.b50ms.probe_rounds").asDouble() > 0, "the VOTING probe measured no round");
         assertTrue(medians.path("inflight.completed").asDouble() >= Bench.SMOKE.inflight(), medians::toString);
         assertTrue(medians.path("inflight.peak_threads").asDouble() > 0, medians::toString);

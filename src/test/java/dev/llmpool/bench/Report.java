@@ -89,6 +89,13 @@ final class Report {
                         s.median(w + "added_p50_ms"), s.median(w + "pool_p50_ms"),
                         s.median("fastest.c1.b50ms.direct_p50_ms"), s.median(w + "added_p99_ms")),
                 "(reported)", null));
+        // The same wake-up cost in the cheapest gateway: what any process between caller and backend adds here
+        String f50 = "floor.c1.b50ms.";
+        rows.add(new Row("Reference: the bare Vert.x proxy, c=1, backend 50 ms: added p50 over one direct call (wrk)",
+                String.format(Locale.ROOT, "%+.2f ms (p99 %+.2f; the pool's FASTEST in the same cell: %+.2f)",
+                        s.median(f50 + "added_p50_ms"), s.median(f50 + "added_p99_ms"),
+                        s.median("fastest.c1.b50ms.added_p50_ms")),
+                "(reference)", null));
         String in = String.format(Locale.ROOT, "%,d in flight, backend %.0f s", mode.inflight(), mode.slowMs() / 1000.0);
         double inErrors = s.median("inflight.errors");
         rows.add(new Row(in + " (a second burst, connections pooled): errors", String.format(Locale.ROOT, "%.0f (direct: %.0f)", inErrors,

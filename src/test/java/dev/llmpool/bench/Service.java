@@ -143,8 +143,13 @@ final class Service implements AutoCloseable {
 
     /** CPU time the service's JIT compiler threads (C1, C2) have used, in seconds. */
     double compilerCpuSeconds() {
+        return compilerCpuSeconds(pid());
+    }
+
+    /** CPU time a JVM's JIT compiler threads (C1, C2) have used, in seconds. */
+    static double compilerCpuSeconds(long pid) {
         double total = 0;
-        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid()), "task"))) {
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String stat;
                 try {
