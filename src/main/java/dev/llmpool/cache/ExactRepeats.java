@@ -74,6 +74,11 @@ public final class ExactRepeats {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /** Longer request bodies are never remembered, so never repeats. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
     /** Whether requests to this HTTP path can be repeats. */
     public boolean serves(String httpPath) {
         return path.equals(httpPath);
