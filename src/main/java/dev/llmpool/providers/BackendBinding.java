@@ -112,7 +112,15 @@ public class BackendBinding extends DefaultVertxHttpBinding {
             exchange.setException(new ProviderException(0, "connection closed mid-response"));
             return;
         }
-        super.handleResponse(endpoint, exchange, response);
+        if (!response.succeeded() || endpoint.getConfiguration().isThrowExceptionOnFailure()) {
+            super.handleResponse(endpoint, exchange, response);
+            return;
+        }
+        // The status and the body are all the decoder reads: Camel's binding would also copy every response header
+        // into the message through its header filter (case-insensitive map, lower-casing), 4% of VOTING's CPU in
+        // JFR, and copy the body out of its buffer
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, response.result().statusCode());
+        exchange.getMessage().setBody(response.result().body());
     }
 
     /** Arms the cut when the request goes out; disarms it when the response is complete or the call failed. */

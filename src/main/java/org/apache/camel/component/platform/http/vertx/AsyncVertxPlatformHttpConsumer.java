@@ -1,5 +1,6 @@
 package org.apache.camel.component.platform.http.vertx;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import io.vertx.core.Context;
@@ -8,13 +9,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.spi.HeaderFilterStrategy;
 
-import dev.llmpool.api.Headers;
+import dev.llmpool.api.RepeatFront;
 import dev.llmpool.cache.ExactRepeats;
 
 /**
@@ -97,7 +101,11 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
         });
     }
 
-    /** A repeat of a cached request is answered here, without an exchange (ExactRepeats says which are). */
+    /**
+     * A repeat of a cached request is answered here, without an exchange (ExactRepeats says which are). RepeatFront
+     * answers them before the router on the servers AsyncVertxPlatformHttpEngine starts; this is for the requests
+     * that reach the route without it (platform-http's own server, kept when its authentication is on).
+     */
     private boolean answeredAsRepeat(RoutingContext ctx) {
         long started = System.nanoTime();
         HttpServerRequest req = ctx.request();
@@ -105,14 +113,7 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 || req.getHeader("Cache-Control") != null || ctx.body().buffer() == null) {
             return false;
         }
-        ExactRepeats.Reply reply = repeats.answer(ctx.body().buffer(), req.getHeader("Content-Type"),
-                req.getHeader(Headers.REQUEST_ID), started);
-        if (reply == null) {
-            return false;
-        }
-        ctx.response().putHeader(Headers.REQUEST_ID, reply.requestId()).putHeader("Content-Type", "application/json")
-                .end(reply.body());
-        return true;
+        return RepeatFront.answer(repeats, req, ctx.body().buffer(), started);
     }
 
     private void respond(Exchange exchange, RoutingContext ctx) {
@@ -121,6 +122,10 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
         // must not find them still held.
         doneUoW(exchange);
         if (ctx.response().closed()) {  // the caller has gone: nothing to write to
+            releaseExchange(exchange, false);
+            return;
+        }
+        if (writtenAsText(exchange, ctx)) {
             releaseExchange(exchange, false);
             return;
         }
@@ -133,6 +138,38 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                     }
                     releaseExchange(exchange, false);
                 });
+    }
+
+    /**
+     * The reply every route here makes (a text body, its status and headers set by HttpReply), written the way
+     * Camel's writer would write it (the same header filter) but in one piece with its Content-Length: Camel's
+     * writer sends a text body chunked, and goes through its type converters for each header. Anything else (an
+     * exception left on the exchange, another kind of body) is Camel's to write.
+     */
+    private boolean writtenAsText(Exchange exchange, RoutingContext ctx) {
+        Message message = exchange.getMessage();
+        if (exchange.getException() != null || !(message.getBody() instanceof String text) || ctx.response().ended()) {
+            return false;
+        }
+        HttpServerResponse response = ctx.response();
+        response.setStatusCode(message.getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class));
+        HeaderFilterStrategy filter = getEndpoint().getHeaderFilterStrategy();
+        message.getHeaders().forEach((name, value) -> {
+            if (value == null || (filter != null && filter.applyFilterToCamelHeaders(name, value, exchange))) {
+                return;
+            }
+            if (value instanceof Iterable<?> values) {
+                values.forEach(v -> response.headers().add(name, String.valueOf(v)));
+            } else {
+                response.putHeader(name, value.toString());
+            }
+        });
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null) {
+            response.putHeader("Content-Type", contentType);
+        }
+        response.end(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
+        return true;
     }
 
     private void fail(Exchange exchange, RoutingContext ctx, Throwable failure) {
