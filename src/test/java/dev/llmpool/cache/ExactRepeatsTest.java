@@ -98,4 +98,47 @@ class ExactRepeatsTest extends CacheTestSupport {
         assertFalse(again.path("from_cache").asBoolean(true), "cache:false always asks the model");
         assertEquals(2, A.calls("phi3:mini"));
     }
+
+    @Test
+    void aRepeatSentChunkedOrWithExpectContinueIsStillAnsweredFromTheCache() throws Exception {
+        infer(body("r7"));
+        // no Content-Length (chunked): not read ahead, so the router's body handler reads it
+        HttpResponse<String> chunked = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(body("r7").getBytes()))).build());
+        assertEquals(200, chunked.statusCode(), chunked.body());
+        assertTrue(json(chunked).path("from_cache").asBoolean(false), chunked.body());
+        // Expect: 100-continue: the body comes only once the server says continue, which the body handler does
+        HttpResponse<String> continued = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofString(body("r7"))).build());
+        assertEquals(200, continued.statusCode(), continued.body());
+        assertTrue(json(continued).path("from_cache").asBoolean(false), continued.body());
+        assertEquals(1, A.calls("phi3:mini"));
+    }
+
+    @Test
+    void aRequestReadForTheRepeatCheckReachesTheRouteWhole() {
+        // not a repeat: read in full by the first handler, then replayed to the route, which must see every byte
+        String prompt = "x".repeat(9000) + "\u00e9 end";
+        HttpResponse<String> r = infer(body(prompt));
+        assertEquals(200, r.statusCode(), r.body());
+        StringBuilder sent = new StringBuilder();
+        A.lastRequest("phi3:mini").path("messages").forEach(m -> sent.append(m.path("content").asText()));
+        assertTrue(sent.toString().contains(prompt), "the backend got the whole prompt, multi-byte character included");
+    }
+
+    @Test
+    void answersCarryTheirLengthRatherThanChunks() {
+        HttpResponse<String> miss = infer(body("r8"));
+        HttpResponse<String> hit = infer(body("r8"));
+        HttpResponse<String> error = infer("{\"task\":\"no_such_task\",\"prompt\":\"r8\"}");
+        for (HttpResponse<String> r : java.util.List.of(miss, hit, error)) {
+            assertEquals(String.valueOf(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length),
+                    r.headers().firstValue("Content-Length").orElse("none"), r.body());
+            assertFalse(r.headers().firstValue("Transfer-Encoding").isPresent(), r.headers().toString());
+        }
+        assertEquals(404, error.statusCode(), error.body());
+    }
 }
