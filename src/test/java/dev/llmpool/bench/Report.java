@@ -62,8 +62,9 @@ final class Report {
         if (cacheAvailable) {
             double cr = s.median("cache.c" + top + ".throughput_ratio");
             rows.add(new Row(String.format("Throughput, cache hits, c=%d", top),
-                    String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct, %.0f errors",
-                            s.median("cache.c" + top + ".pool_rps"), cr * 100, s.median("cache.c" + top + ".errors")),
+                    String.format(Locale.ROOT, "%.0f req/s = %.0f%% of direct (%.0f req/s, measured just before), %.0f errors",
+                            s.median("cache.c" + top + ".pool_rps"), cr * 100, s.median("cache.c" + top + ".direct_rps"),
+                            s.median("cache.c" + top + ".errors")),
                     "≥ 100% of direct", cr >= 1.0));
             double p50 = s.median("cache.c1.pool_p50_ms");
             rows.add(new Row("Cache hit latency p50, c=1", String.format(Locale.ROOT, "%.2f ms", p50), "≤ 0.3 ms",
