@@ -50,19 +50,7 @@ public final class BareProxy {
         // the transport in the READY line: an odd figure is explained first by NIO instead of epoll
         System.out.println("READY " + eventLoops + " event loops, native transport " + vertx.isNativeTransportEnabled());
         System.out.flush();
-        Thread watchdog = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // drain until the parent closes our stdin (or dies)
-                }
-            } catch (java.io.IOException ignored) {
-                // parent gone
-            }
-            System.exit(0);
-        });
-        watchdog.setDaemon(true);
-        watchdog.start();
-        vertx.setTimer(TimeUnit.SECONDS.toMillis(Long.getLong("bench.maxSeconds", 3600)), t -> System.exit(0));
+        FastBackend.exitWithParent(vertx);
     }
 
     /** One event loop's server and client: its connections in and out are served by the same thread. */

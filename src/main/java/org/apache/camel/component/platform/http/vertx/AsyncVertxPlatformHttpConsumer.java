@@ -30,8 +30,9 @@ import dev.llmpool.cache.ExactRepeats;
  * one runs the route with Camel's asynchronous routing engine right on the event loop that read the request, and
  * writes the response on that event loop when the route's callback says it is done: at once for a cache hit, or
  * after a hop back from the thread that completed it (the event loop that got a backend call's answer). It sits in Camel's package only to reuse
- * its package-private response writer, so responses are written exactly as Camel writes them. On the infer path it
- * first lets {@link ExactRepeats} answer a byte-for-byte repeat of a cached request, which then needs no exchange.
+ * its package-private request mapping and response writer; the text replies every route makes are written here in
+ * one piece, with the same header filter (writtenAsText). On the infer path it first lets {@link ExactRepeats}
+ * answer a byte-for-byte repeat of a cached request, which then needs no exchange.
  */
 public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
