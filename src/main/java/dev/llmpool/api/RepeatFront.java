@@ -46,12 +46,24 @@ public final class RepeatFront implements Handler<HttpServerRequest> {
         if (req.method() != HttpMethod.POST || !repeats.serves(req.path())) {
             return false;
         }
-        String length = req.getHeader("Content-Length");
         String type = req.getHeader("Content-Type");
-        return length != null && length.length() <= 6 && type != null && type.startsWith("application/json")
-                && Integer.parseInt(length) <= repeats.maxBodyBytes()
+        return type != null && type.startsWith("application/json") && contentLength(req) <= repeats.maxBodyBytes()
                 && req.getHeader("Idempotency-Key") == null && req.getHeader("Cache-Control") == null
                 && req.getHeader("Expect") == null;
+    }
+
+    /** The declared body length; MAX_VALUE when there is none (chunked) or it is not a small number. */
+    private static int contentLength(HttpServerRequest req) {
+        String length = req.getHeader("Content-Length");
+        if (length == null || length.isEmpty() || length.length() > 6) {
+            return Integer.MAX_VALUE;
+        }
+        for (int i = 0; i < length.length(); i++) {
+            if (length.charAt(i) < '0' || length.charAt(i) > '9') {
+                return Integer.MAX_VALUE;  // the router's body handler deals with it
+            }
+        }
+        return Integer.parseInt(length);
     }
 
     /** Writes the cached answer if this request repeats one; false if the route must serve it. */

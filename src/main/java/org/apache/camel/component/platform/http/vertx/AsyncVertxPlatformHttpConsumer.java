@@ -104,8 +104,9 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
     /**
      * A repeat of a cached request is answered here, without an exchange (ExactRepeats says which are). RepeatFront
-     * answers them before the router on the servers AsyncVertxPlatformHttpEngine starts; this is for the requests
-     * that reach the route without it (platform-http's own server, kept when its authentication is on).
+     * answers most of them before the router; this is for those it does not read ahead (chunked, Expect:
+     * 100-continue) and for platform-http's own server, kept when its authentication is on. A request RepeatFront
+     * read and found new is looked up once more here: a hash of its body and a map read, kept for simplicity.
      */
     private boolean answeredAsRepeat(RoutingContext ctx) {
         long started = System.nanoTime();
