@@ -26,10 +26,12 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
-import org.apache.camel.component.platform.http.vertx.AsyncVertxPlatformHttpEngine;
 import org.apache.camel.spi.Registry;
 
 import dev.llmpool.api.ErrorResponder;
+import dev.llmpool.api.FrontEngine;
+import dev.llmpool.api.FrontLimits;
+import dev.llmpool.api.HttpFront;
 import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
@@ -112,8 +114,6 @@ public class PoolBeans implements CamelConfiguration {
     private long idempotencyMaxEntries;
     @PropertyInject(value = "pool.redis.url", defaultValue = "redis://localhost:6379")
     private String redisUrl;
-    @PropertyInject(value = "pool.redis.password", defaultValue = "")
-    private String redisPassword;
     @PropertyInject(value = "pool.redis.timeout-ms", defaultValue = "250")
     private int redisTimeoutMs;
     @PropertyInject(value = "pool.redis.retry-ms", defaultValue = "1000")
@@ -122,6 +122,17 @@ public class PoolBeans implements CamelConfiguration {
     private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
+    // --- HTTP server limits (issue 23, README "HTTP server limits"; restart to change) ---
+    @PropertyInject(value = "pool.http.max-header-bytes", defaultValue = "8192")
+    private int maxHeaderBytes;
+    @PropertyInject(value = "pool.http.max-line-bytes", defaultValue = "4096")
+    private int maxLineBytes;
+    @PropertyInject(value = "pool.http.idle-timeout-ms", defaultValue = "60000")
+    private long idleTimeoutMs;
+    @PropertyInject(value = "pool.http.header-timeout-ms", defaultValue = "10000")
+    private long headerTimeoutMs;
+    @PropertyInject(value = "pool.http.max-client-connections", defaultValue = "10000")
+    private int maxClientConnections;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -220,6 +231,8 @@ public class PoolBeans implements CamelConfiguration {
                 idempotencyKeys = new LocalStore(idempotencyMaxEntries, ticker != null ? ticker : Ticker.systemTicker());
             }
             case "redis" -> {
+                // optional, empty by default (a @PropertyInject default cannot be empty: Camel reads "" as none)
+                String redisPassword = camel.getPropertiesComponent().resolveProperty("pool.redis.password").orElse("");
                 RedisStore redis = new RedisStore(redisUrl, redisPassword, redisTimeoutMs, redisRetryMs, redisThreads,
                         cacheMetrics);
                 camel.addService(redis);  // closed with the context
@@ -282,11 +295,17 @@ public class PoolBeans implements CamelConfiguration {
             }
         });
 
-        // --- Performance (issue 7, see README "Performance") ---------------------------------------------
-        // platform-http's engine, replaced so that a request holds no thread while its backends answer.
-        var httpEngine = new AsyncVertxPlatformHttpEngine();
-        httpEngine.setCamelContext(camel);
-        r.bind("platform-http-engine", httpEngine);
+        // --- The HTTP port (issues 7, 13, 23): our own Vert.x front serves every platform-http route -------------
+        // A request holds no thread while its backends answer (FrontConsumer runs the route on the event loop), and
+        // what no route should see is refused before any route runs, in the path's API shape (HttpFront).
+        HttpFront front = new HttpFront(() -> config.current().limits().maxBodyBytes(),
+                r.lookupByNameAndType("exactRepeats", ExactRepeats.class));
+        r.bind("platform-http-engine", new FrontEngine(front, httpPort));
+        FrontLimits frontLimits = new FrontLimits(maxHeaderBytes, maxLineBytes, idleTimeoutMs, headerTimeoutMs,
+                maxClientConnections);
+        // pool.http.host when set, else camel.server.host (kept for existing configurations), else every interface
+        String httpHost = camel.getPropertiesComponent().resolveProperty("pool.http.host")
+                .or(() -> camel.getPropertiesComponent().resolveProperty("camel.server.host")).orElse("0.0.0.0");
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
@@ -298,8 +317,8 @@ public class PoolBeans implements CamelConfiguration {
             public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
                 providerRoutes.apply(config.current());
                 // requests run on their connection's event loop: one loop per core, so routing uses every core
-                AsyncVertxPlatformHttpEngine.serveOnEventLoops(camel, httpPort,
-                        eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
+                front.serve(vertx, httpHost, httpPort, eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors(),
+                        frontLimits);
             }
         });
     }

@@ -8,6 +8,8 @@ import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.llmpool.logging.LogText;
+
 /**
  * Turns any failure into the contract's error body {@code {"error":{code,message,field,...},"request_id"}}.
  * An {@link ApiException} keeps its status; anything else is a 500 whose stack trace goes to the log
@@ -37,7 +39,7 @@ public class ErrorResponder implements Processor {
                     + requestId, null);
         } else {
             LOG.info("event=request_failed request_id={} status={} code={} field={} message=\"{}\"", requestId,
-                    error.status(), error.code(), error.field(), error.getMessage());
+                    error.status(), error.code(), LogText.of(error.field()), LogText.of(error.getMessage()));
         }
         ObjectNode body = mapper.createObjectNode();
         ObjectNode e = body.putObject("error");

@@ -33,6 +33,11 @@ public class RequestContextProcessor implements Processor {
         exchange.setProperty(Headers.REQUEST_ID_PROPERTY, requestId(given instanceof String s ? s : null));
         exchange.setProperty(CONFIG, configStore.current());
         keep(exchange, in, "Idempotency-Key", Headers.IDEMPOTENCY_KEY);
+        String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        if (key != null && (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+            // an empty key is a caller's mistake, not "no key": it must not silently turn idempotency off
+            throw ApiException.invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters");
+        }
         keep(exchange, in, "Cache-Control", Headers.CACHE_CONTROL);
     }
 

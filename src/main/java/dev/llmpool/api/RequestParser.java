@@ -3,9 +3,11 @@ package dev.llmpool.api;
 import java.io.IOException;
 import java.math.BigInteger;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +18,7 @@ import org.apache.camel.Processor;
 import dev.llmpool.config.Limits;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.ensemble.Strategy;
+import dev.llmpool.logging.LogText;
 
 /**
  * Turns the HTTP body into an {@link InferRequest}, or fails with the contract's 4xx: 415 not JSON,
@@ -33,16 +36,16 @@ public class RequestParser implements Processor {
     public void process(Exchange exchange) {
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
         String contentType = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.regionMatches(true, 0, "application/json", 0, 16)) {
+        if (!MediaTypes.isJson(contentType)) {
             throw new ApiException(415, "unsupported_media_type",
-                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"),
-                    null);
+                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'"
+                            + LogText.of(contentType, 100) + "'"), null);
         }
         byte[] body = exchange.getIn().getBody(byte[].class);
         InferRequest request = parse(body, config.limits());
         if (config.task(request.task()) == null) {
-            throw new ApiException(404, "unknown_task", "unknown task '" + request.task() + "' (known: "
-                    + String.join(", ", new java.util.TreeSet<>(config.tasks().keySet())) + ")", "task");
+            // the known tasks are not listed: a caller may not be allowed to see them all
+            throw new ApiException(404, "unknown_task", "unknown task '" + LogText.of(request.task(), 100) + "'", "task");
         }
         // Caller headers must never travel further (Authorization!); the request is now an object.
         exchange.getIn().getHeaders().clear();
@@ -60,7 +63,8 @@ public class RequestParser implements Processor {
         }
         Fields f = read(body);
         if (f.unknown != null) {
-            throw ApiException.invalid(f.unknown, "unknown field '" + f.unknown + "'");
+            String name = LogText.of(f.unknown, 100);
+            throw ApiException.invalid(name, "unknown field '" + name + "'");
         }
         String task = requiredText(f.task, "task");
         String prompt = requiredText(f.prompt, "prompt");
@@ -155,8 +159,14 @@ public class RequestParser implements Processor {
                 }
             }
             return f;
+        } catch (StreamConstraintsException e) {
+            throw new ApiException(400, "malformed_json", "request body is nested too deeply or holds a number or "
+                    + "string that is too long", null);
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "malformed_json", "request body is not valid JSON: " + e.getOriginalMessage(), null);
+            // Jackson's own message names its internals and quotes the caller's text: say where, not what
+            JsonLocation at = e.getLocation();
+            throw new ApiException(400, "malformed_json", "request body is not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), null);
         } catch (IOException e) {
             throw new ApiException(400, "malformed_json", "request body could not be read", null);
         }

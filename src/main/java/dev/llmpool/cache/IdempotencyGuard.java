@@ -21,6 +21,7 @@ import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.routing.TaskResolver;
+import dev.llmpool.logging.LogText;
 
 /**
  * {@code Idempotency-Key}: a request repeated with the same key and the same body (in canonical form) gets the
@@ -159,8 +160,8 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         }
         return InFlight.resume(kept, callback, (ok, error) -> {
             if (error != null) {
-                LOG.warn("event=idempotency_not_kept key={} request_id={} reason=\"{}\"", key, done.requestId(),
-                        Store.cause(error).getMessage());
+                LOG.warn("event=idempotency_not_kept key=\"{}\" request_id={} reason=\"{}\"", LogText.of(key),
+                        done.requestId(), LogText.of(Store.cause(error).getMessage()));
             }
             flights.land(key, mine, done);
         });
@@ -252,8 +253,8 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
             return CompletableFuture.completedFuture(null);
         }).whenComplete((ok, error) -> {
             if (error != null) {
-                LOG.warn("event=idempotency_not_released key={} request_id={} reason=\"{}\"", key, requestId,
-                        Store.cause(error).getMessage());
+                LOG.warn("event=idempotency_not_released key=\"{}\" request_id={} reason=\"{}\"", LogText.of(key),
+                        requestId, LogText.of(Store.cause(error).getMessage()));
             }
         });
     }

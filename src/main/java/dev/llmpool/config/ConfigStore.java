@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.llmpool.logging.LogText;
 
 /**
  * Holds the pool's current {@link PoolConfig} and reloads it when its file changes. A reload that fails
@@ -62,7 +63,7 @@ public class ConfigStore {
         try {
             props = read();
         } catch (RuntimeException e) {
-            LOG.warn("event=config_reload_rejected file={} reason=\"{}\"", file, e.getMessage());
+            LOG.warn("event=config_reload_rejected file={} reason=\"{}\"", file, LogText.of(e.getMessage(), 500));
             return false;
         }
         String signature = signature(props);
@@ -78,7 +79,7 @@ public class ConfigStore {
                     next.providers().keySet(), next.tasks().keySet());
             return true;
         } catch (RuntimeException e) {
-            LOG.error("event=config_reload_rejected file={} reason=\"{}\" kept_version={}", file, e.getMessage(),
+            LOG.error("event=config_reload_rejected file={} reason=\"{}\" kept_version={}", file, LogText.of(e.getMessage(), 500),
                     current.get().version());
             return false;
         }

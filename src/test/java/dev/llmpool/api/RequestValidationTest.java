@@ -97,7 +97,8 @@ class RequestValidationTest extends PoolTestSupport {
     @Test
     void unknownTaskGets404() {
         JsonNode body = expectError(infer("{\"task\":\"write_poem\",\"prompt\":\"hi\"}"), 404, "unknown_task", "task");
-        assertTrue(body.path("error").path("message").asText().contains("expand_queries"), "lists the known tasks");
+        // issue 23: the known tasks are not listed (a caller may not be allowed to know them all)
+        assertFalse(body.path("error").path("message").asText().contains("expand_queries"), "does not list the tasks");
     }
 
     @Test
