@@ -1,8 +1,5 @@
 package dev.llmpool.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +28,7 @@ public final class ConfigLoader {
     }
 
     public PoolConfig load(Properties props, long version) {
+        PromptFiles prompts = new PromptFiles(baseDir.resolve(get(props, "pool.prompts.dir", "prompts")));
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
         for (String name : names(props, "pool.providers.")) {
             providers.put(name, provider(props, name));
@@ -44,21 +42,19 @@ public final class ConfigLoader {
                 (int) positiveLong(props, "pool.limits.max-body-bytes", 1_048_576));
         Map<String, TaskConfig> tasks = new LinkedHashMap<>();
         for (String name : names(props, "pool.tasks.")) {
-            tasks.put(name, task(props, name, providers, limits));
+            tasks.put(name, task(props, name, providers, limits, prompts));
         }
         if (tasks.isEmpty()) {
             throw new ConfigException("no task configured: add pool.tasks.<name>.providers");
         }
-        String judgePrompt = readPrompt("pool.judge.prompt", get(props, "pool.judge.prompt", "prompts/judge.md"));
+        String judgePrompt = prompts.read("pool.judge.prompt", baseDir, get(props, "pool.judge.prompt", "prompts/judge.md"));
         return new PoolConfig(Map.copyOf(providers), Map.copyOf(tasks), limits, judgePrompt, version);
     }
 
     private ProviderConfig provider(Properties p, String name) {
         String k = "pool.providers." + name + ".";
         String url = require(p, k + "url");
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new ConfigException(k + "url must start with http:// or https://, got '" + url + "'");
-        }
+        ProviderUrls.validate(k + "url", url, Boolean.parseBoolean(get(p, k + "allow-link-local", "false")));
         Kind kind = switch (get(p, k + "kind", "ollama").toLowerCase(Locale.ROOT)) {
             case "ollama" -> Kind.OLLAMA;
             case "openai" -> Kind.OPENAI;
@@ -82,7 +78,8 @@ public final class ConfigLoader {
                 (int) positiveLong(p, k + "max-concurrency", 4), breaker);
     }
 
-    private TaskConfig task(Properties p, String name, Map<String, ProviderConfig> providers, Limits limits) {
+    private TaskConfig task(Properties p, String name, Map<String, ProviderConfig> providers, Limits limits,
+                            PromptFiles prompts) {
         String k = "pool.tasks." + name + ".";
         List<String> names = new ArrayList<>();
         for (String s : require(p, k + "providers").split(",")) {
@@ -119,26 +116,9 @@ public final class ConfigLoader {
                     + limits.maxDeadlineMs() + ")");
         }
         String promptFile = get(p, k + "prompt", "prompts/" + name + ".md");
-        return new TaskConfig(name, List.copyOf(names), strategy, promptFile, readPrompt(k + "prompt", promptFile),
+        return new TaskConfig(name, List.copyOf(names), strategy, promptFile, prompts.read(k + "prompt", baseDir, promptFile),
                 nonNegativeLong(p, k + "hedge-after-ms", 0), judge, threshold,
                 (int) positiveLong(p, k + "max-tokens", 256), deadline);
-    }
-
-    private String readPrompt(String key, String file) {
-        Path path = baseDir.resolve(file);
-        try {
-            return Files.readString(path, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            var in = ConfigLoader.class.getClassLoader().getResourceAsStream(file);
-            if (in != null) {
-                try (in) {
-                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException ignored) {
-                    // fall through to the error below
-                }
-            }
-            throw new ConfigException(key + " points to a missing prompt file '" + file + "'");
-        }
     }
 
     /** The distinct {@code <name>} segments of keys {@code prefix<name>.<field>}, sorted for stable order. */
@@ -175,7 +155,11 @@ public final class ConfigLoader {
             return def;
         }
         try {
-            return Double.parseDouble(v);
+            double d = Double.parseDouble(v);
+            if (!Double.isFinite(d)) {
+                throw new ConfigException(key + " must be a finite number, got '" + v + "'");
+            }
+            return d;
         } catch (NumberFormatException e) {
             throw new ConfigException(key + " must be a number, got '" + v + "'");
         }

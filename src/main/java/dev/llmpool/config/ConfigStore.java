@@ -33,6 +33,8 @@ public class ConfigStore {
     private final AtomicReference<PoolConfig> current = new AtomicReference<>();
     private final List<Consumer<PoolConfig>> listeners = new CopyOnWriteArrayList<>();
     private volatile String lastSignature = "";
+    /** Whether the file was there at the last look (a missing file is logged once, not at every look). */
+    private volatile boolean fileSeen = true;
 
     /**
      * @param file      the properties file to watch; when absent the packaged {@code application.properties} is used
@@ -43,7 +45,8 @@ public class ConfigStore {
         this.file = file;
         this.loader = new ConfigLoader(baseDir);
         this.overrides = overrides;
-        Properties props = read();
+        this.fileSeen = file != null && Files.isRegularFile(file);
+        Properties props = read(true);
         current.set(loader.load(props, 1));
         lastSignature = signature(props);
     }
@@ -61,11 +64,19 @@ public class ConfigStore {
     public synchronized boolean reloadIfChanged() {
         Properties props;
         try {
-            props = read();
+            props = read(false);
+        } catch (MissingFile e) {
+            if (fileSeen) {
+                fileSeen = false;
+                LOG.warn("event=config_file_missing file={} effect=\"the last good configuration (version {}) stays in "
+                        + "force until the file is back\"", file, current.get().version());
+            }
+            return false;
         } catch (RuntimeException e) {
             LOG.warn("event=config_reload_rejected file={} reason=\"{}\"", file, LogText.of(e.getMessage(), 500));
             return false;
         }
+        fileSeen = true;
         String signature = signature(props);
         if (signature.equals(lastSignature)) {
             return false;
@@ -85,9 +96,23 @@ public class ConfigStore {
         }
     }
 
-    private Properties read() {
+    /** The file gone while running (deleted, or moved aside by an editor): not a configuration to apply. */
+    private static final class MissingFile extends RuntimeException {
+        MissingFile() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The file's properties with overrides. At start a missing file means the packaged configuration; once running
+     * it means {@link MissingFile}: swapping in the jar's built-in providers would break every request.
+     */
+    private Properties read(boolean atStart) {
         Properties props = new Properties();
         try {
+            if (!atStart && file != null && !Files.isRegularFile(file)) {
+                throw new MissingFile();
+            }
             if (file != null && Files.isRegularFile(file)) {
                 try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                     props.load(r);

@@ -11,6 +11,7 @@ import dev.llmpool.api.HttpReply;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.config.ProviderUrls;
 import dev.llmpool.config.TaskConfig;
 
 /**
@@ -43,7 +44,7 @@ public class HealthReporter implements Processor {
                 usable++;
             }
             ObjectNode n = list.addObject();
-            n.put("name", p.name()).put("model", p.model()).put("url", p.url()).put("status", h.status().name())
+            n.put("name", p.name()).put("model", p.model()).put("url", ProviderUrls.masked(p.url())).put("status", h.status().name())
                     .put("circuit", circuit);
             if (h.latencyMs() >= 0) {
                 n.put("latency_ms", h.latencyMs());

@@ -1,6 +1,7 @@
 package dev.llmpool.routing;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -9,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.config.PoolConfig;
+import dev.llmpool.logging.LogText;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.providers.Dialect;
 import dev.llmpool.resilience.ProviderGuards;
@@ -28,6 +30,8 @@ public class ProviderRoutes {
     private final CamelContext camel;
     private final ProviderGuards guards;
     private final Map<String, Map<String, Object>> applied = new ConcurrentHashMap<>();
+    /** The configuration each built route was made from, to put it back when an edit fails. */
+    private final Map<String, ProviderConfig> inForce = new ConcurrentHashMap<>();
 
     public ProviderRoutes(CamelContext camel, ProviderGuards guards) {
         this.camel = camel;
@@ -38,31 +42,68 @@ public class ProviderRoutes {
         return "direct:provider-" + provider;
     }
 
+    /**
+     * Builds the routes of the providers that are new or changed. All or nothing: if one cannot be built, the routes
+     * this call replaced are put back as they were and it fails, so ConfigStore rejects the whole edit (a task must
+     * never point at a {@code direct:} endpoint with no route: its caller would wait for one on an event loop).
+     */
     public synchronized void apply(PoolConfig config) {
+        Map<String, ProviderConfig> replaced = new LinkedHashMap<>();
         for (ProviderConfig p : config.providers().values()) {
-            Map<String, Object> params = parameters(p);
-            Map<String, Object> identity = new HashMap<>(params);
-            identity.put("breaker", p.breaker());
-            identity.put("maxConcurrency", p.maxConcurrency());
-            if (identity.equals(applied.get(p.name()))) {
+            if (identity(p).equals(applied.get(p.name()))) {
                 continue;
             }
-            String routeId = "provider-" + p.name();
+            replaced.put(p.name(), inForce.get(p.name()));
             try {
-                if (camel.getRoute(routeId) != null) {
-                    camel.getRouteController().stopRoute(routeId);
-                    camel.removeRoute(routeId);
-                }
-                guards.replace(p);
-                // An empty node prefix keeps the template's node ids as written (breaker-<name>, ...); without
-                // one Camel prefixes every node id with a generated route id.
-                camel.addRouteFromTemplate(routeId, TEMPLATE, "", params);
-                applied.put(p.name(), identity);
-                LOG.info("event=provider_route_ready provider={} route={}", p.name(), routeId);
+                build(p);
             } catch (Exception e) {
-                throw new IllegalStateException("cannot build the route of provider '" + p.name() + "': " + e.getMessage(), e);
+                replaced.forEach(this::restore);
+                throw new IllegalStateException("cannot build the route of provider '" + p.name() + "': "
+                        + e.getMessage(), e);
             }
         }
+    }
+
+    private void build(ProviderConfig p) throws Exception {
+        String routeId = "provider-" + p.name();
+        remove(routeId);
+        guards.replace(p);
+        // An empty node prefix keeps the template's node ids as written (breaker-<name>, ...); without
+        // one Camel prefixes every node id with a generated route id.
+        camel.addRouteFromTemplate(routeId, TEMPLATE, "", parameters(p));
+        applied.put(p.name(), identity(p));
+        inForce.put(p.name(), p);
+        LOG.info("event=provider_route_ready provider={} route={}", p.name(), routeId);
+    }
+
+    /** Puts back the route a failed edit replaced ({@code before} null: the provider is new, so it has none). */
+    private void restore(String name, ProviderConfig before) {
+        try {
+            applied.remove(name);
+            inForce.remove(name);
+            if (before == null) {
+                remove("provider-" + name);
+            } else {
+                build(before);
+            }
+        } catch (Exception e) {
+            LOG.error("event=provider_route_restore_failed provider={} reason=\"{}\"", name, LogText.of(e.getMessage()));
+        }
+    }
+
+    private void remove(String routeId) throws Exception {
+        if (camel.getRoute(routeId) != null) {
+            camel.getRouteController().stopRoute(routeId);
+            camel.removeRoute(routeId);
+        }
+    }
+
+    /** What the route and its guards are made from: a change of any of it rebuilds them. */
+    private static Map<String, Object> identity(ProviderConfig p) {
+        Map<String, Object> identity = new HashMap<>(parameters(p));
+        identity.put("breaker", p.breaker());
+        identity.put("maxConcurrency", p.maxConcurrency());
+        return identity;
     }
 
     private static Map<String, Object> parameters(ProviderConfig p) {
