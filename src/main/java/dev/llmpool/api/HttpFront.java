@@ -114,7 +114,9 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest req) {
-        req.exceptionHandler(HttpFront::protocolError);
+        // the server's exception handler logs a broken request once (it hears of it too); the request's own
+        // would add a second line, and "connection closed" for every connection a refusal closes
+        req.exceptionHandler(ignored -> { });
         ConnectionGuard connections = guard;
         if (connections != null && !connections.admit(req.connection())) {
             refuse(req, 503, "too_many_connections", "the server has too many open connections; retry shortly", true);
@@ -276,8 +278,10 @@ public final class HttpFront implements Handler<HttpServerRequest> {
             code = "headers_too_large";
             message = "the request headers are larger than the limit";
         }
-        LOG.warn("event=client_protocol_error status={} reason=\"{}\" remote=\"{}\"", status,
-                LogText.of(cause == null ? "undecodable request" : cause.getMessage()), LogText.of(req.remoteAddress()));
+        if (cause == null) {  // with a cause, the server's exception handler logs it
+            LOG.warn("event=client_protocol_error status={} reason=\"undecodable request\" remote=\"{}\"", status,
+                    LogText.of(req.remoteAddress()));
+        }
         refuse(req, status, code, message, true);
     }
 
