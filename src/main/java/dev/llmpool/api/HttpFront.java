@@ -305,6 +305,11 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
     /** A client's broken connection or framing: one WARN line, no stack trace (the client's fault, not ours). */
     static void protocolError(Throwable error) {
+        if (error instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+            // a connection closed before its headers ended: ConnectionGuard's header timeout, or a client giving up
+            LOG.debug("event=connection_closed_before_request reason=\"{}\"", LogText.of(error.getMessage()));
+            return;
+        }
         LOG.warn("event=client_protocol_error reason=\"{}: {}\"", error.getClass().getSimpleName(),
                 LogText.of(error.getMessage()));
     }
