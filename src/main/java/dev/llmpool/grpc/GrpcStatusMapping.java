@@ -13,6 +13,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 
+import dev.llmpool.logging.LogText;
+
 /**
  * The contract's errors as gRPC statuses: one table from the HTTP status the core route answered to a gRPC code,
  * and the error body carried over as the description, plain trailers and standard {@code google.rpc} details.
@@ -54,8 +56,9 @@ public final class GrpcStatusMapping {
     static StatusRuntimeException toException(int httpStatus, JsonNode body) {
         JsonNode error = body.path("error");
         String code = error.path("code").asText("error");
-        String message = error.path("message").asText("");
-        String field = error.hasNonNull("field") ? error.get("field").asText() : null;
+        // bounded: trailers travel in HTTP/2 headers, and a client's header limit (8 KiB by default) is easily passed
+        String message = LogText.of(error.path("message").asText(""), 1000);
+        String field = error.hasNonNull("field") ? trailerText(error.get("field").asText()) : null;
         String requestId = body.path("request_id").asText("");
         Status.Code grpcCode = codeFor(httpStatus);
 
@@ -67,9 +70,11 @@ public final class GrpcStatusMapping {
         // candidates and votes) as JSON text.
         for (Map.Entry<String, JsonNode> e : iterable(error)) {
             if (e.getKey().equals("providers")) {
-                iterable(e.getValue()).forEach(p -> info.putMetadata("provider." + p.getKey(), p.getValue().asText()));
+                iterable(e.getValue()).forEach(p -> info.putMetadata("provider." + p.getKey(),
+                        LogText.of(p.getValue().asText())));
             } else if (!Set.of("code", "message", "field").contains(e.getKey())) {
-                info.putMetadata(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+                info.putMetadata(e.getKey(), LogText.of(e.getValue().isTextual() ? e.getValue().asText()
+                        : e.getValue().toString(), 1000));
             }
         }
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
@@ -85,12 +90,22 @@ public final class GrpcStatusMapping {
                     RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(1)).build()));
         }
         Metadata trailers = new Metadata();
-        trailers.put(REQUEST_ID, requestId);
-        trailers.put(ERROR_CODE, code);
+        trailers.put(REQUEST_ID, trailerText(requestId));
+        trailers.put(ERROR_CODE, trailerText(code));
         if (field != null) {
             trailers.put(ERROR_FIELD, field);
         }
         return StatusProto.toStatusRuntimeException(status.build(), trailers);
+    }
+
+    /** Printable ASCII (what an ASCII trailer may hold), at most 100 characters. */
+    private static String trailerText(String s) {
+        StringBuilder out = new StringBuilder(Math.min(s.length(), 100));
+        for (int i = 0; i < s.length() && out.length() < 100; i++) {
+            char c = s.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return out.toString();
     }
 
     private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode node) {

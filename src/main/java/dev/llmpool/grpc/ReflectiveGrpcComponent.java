@@ -87,7 +87,7 @@ public class ReflectiveGrpcComponent extends GrpcComponent {
             GrpcConsumer routeLink = new GrpcConsumer(endpoint, getProcessor(), cfg);
             BindableService service = new DefaultBindableServiceFactory().createBindableService(routeLink);
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(cfg.getHost(), cfg.getPort()))
-                    .addService(ServerInterceptors.intercept(service, new GrpcHeaderInterceptor()))
+                    .addService(CallGuard.guard(ServerInterceptors.intercept(service, new GrpcHeaderInterceptor())))
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .addService(legacyReflection())
                     .executor(callExecutor)
