@@ -114,9 +114,13 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest req) {
-        // the server's exception handler logs a broken request once (it hears of it too); the request's own
-        // would add a second line, and "connection closed" for every connection a refusal closes
-        req.exceptionHandler(ignored -> { });
+        // A body Netty cannot decode (a malformed chunk) still gets its 400; the server's exception handler logs it
+        // (it hears of it too), and a closed connection has nobody to answer.
+        req.exceptionHandler(error -> {
+            if (!(error instanceof io.vertx.core.http.HttpClosedException)) {
+                refuse(req, 400, "bad_request", "the request body's framing is malformed", true);
+            }
+        });
         ConnectionGuard connections = guard;
         if (connections != null && !connections.admit(req.connection())) {
             refuse(req, 503, "too_many_connections", "the server has too many open connections; retry shortly", true);

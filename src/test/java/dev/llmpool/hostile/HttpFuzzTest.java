@@ -104,7 +104,7 @@ class HttpFuzzTest extends PoolTestSupport {
             assertTrue(problems.isEmpty(), problems.size() + " bad answers, the first:\n" + String.join("\n", problems));
             for (String line : log.lines()) {
                 assertTrue(!line.startsWith(FORGED) && !line.contains("\n" + FORGED), "a forged log line: " + line);
-                assertTrue(!line.contains("level=ERROR"), "an ERROR line: " + line);
+                assertTrue(!line.matches("^\\S+ level=ERROR.*"), "an ERROR line: " + line);
                 assertTrue(!line.startsWith("\tat ") && !line.startsWith("Caused by"), "a stack trace: " + line);
             }
         }
@@ -192,7 +192,11 @@ class HttpFuzzTest extends PoolTestSupport {
         if (chunked) {
             head.append("\r\n");
             out.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            String size = r.nextInt(4) == 0 ? "zz" : Integer.toHexString(body.length);
+            boolean badSize = r.nextInt(4) == 0;
+            String size = badSize ? "zz" : Integer.toHexString(body.length);
+            // Netty closes the connection on a malformed chunk at once: the 400 written meanwhile may be lost to the
+            // reset that closing a socket with unread input sends (the log still gets its one WARN line)
+            c.mayGoUnanswered = badSize;
             out.writeBytes((size + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.writeBytes(body);
             out.writeBytes("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -206,7 +210,7 @@ class HttpFuzzTest extends PoolTestSupport {
         }
         c.bytes = out.toByteArray();
         // a declared length longer than the body sent: the server waits for the rest, and the client gives up
-        c.mayGoUnanswered = declared || (chunked && !head.toString().contains("Transfer-Encoding: chunked\r\n")
+        c.mayGoUnanswered |= declared || (chunked && !head.toString().contains("Transfer-Encoding: chunked\r\n")
                 && !head.toString().contains("Transfer-Encoding: CHUNKED\r\n"));
         return c;
     }
