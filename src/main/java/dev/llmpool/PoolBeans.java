@@ -144,9 +144,8 @@ public class PoolBeans implements CamelConfiguration {
     }
 
     /**
-     * The one Vert.x instance: platform-http serves on it and camel-vertx-http calls backends on it (both take the
-     * registry's). Its event loops do the network I/O and run /v1/infer's routes (AsyncVertxPlatformHttpConsumer);
-     * its workers take platform-http's own path for form bodies and proxies.
+     * The one Vert.x instance: the HTTP front (api/HttpFront) serves on it and camel-vertx-http calls backends on it
+     * (the registry's). Its event loops do the network I/O and run the platform-http routes (api/FrontConsumer).
      */
     @BindToRegistry
     public Vertx vertx() {
