@@ -28,6 +28,10 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("new-key")) {  // prints an API key and its SHA-256 (README "Access control")
+            dev.llmpool.auth.ApiKeys.printNewKey(System.out);
+            return;
+        }
         create().run(args);
     }
 

@@ -213,6 +213,7 @@ public class PoolBeans implements CamelConfiguration {
         CacheMetrics cacheMetrics = new CacheMetrics(metrics);
         Store responses;
         Store idempotencyKeys;
+        RedisStore sharedRedis = null;  // also holds the tenants' rate limits (issue 17)
         switch (cacheBackend.trim().toLowerCase(Locale.ROOT)) {
             case "caffeine" -> {
                 Ticker ticker = r.lookupByNameAndType("cacheTicker", Ticker.class);
@@ -225,6 +226,7 @@ public class PoolBeans implements CamelConfiguration {
                 camel.addService(redis);  // closed with the context
                 responses = redis;
                 idempotencyKeys = redis;
+                sharedRedis = redis;
             }
             default -> throw new IllegalArgumentException("pool.cache.backend must be caffeine or redis, got '"
                     + cacheBackend + "'");
@@ -261,6 +263,8 @@ public class PoolBeans implements CamelConfiguration {
         camel.addComponent("grpc", new dev.llmpool.grpc.ReflectiveGrpcComponent(grpcWorkers));
         r.bind("grpcCallMetadata", new dev.llmpool.grpc.GrpcCallMetadata());
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
+        r.bind("grpcCallHeaders", (org.apache.camel.Processor) exchange ->  // Health: the credential, for an admin's report
+                dev.llmpool.grpc.GrpcRequestMapper.copyCallHeaders(exchange.getIn()));
         r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
         var streamingHttp = dev.llmpool.startup.Lazy.of(() -> java.net.http.HttpClient.newBuilder() // on first use
@@ -270,6 +274,10 @@ public class PoolBeans implements CamelConfiguration {
                 .build());
         r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards));
         // --- end gRPC API ----------------------------------------------------------------------------------
+
+        // --- Access control and tenants (issue 17, dev.llmpool.auth; README "Access control") ---------------------
+        dev.llmpool.auth.AccessSetup.bind(camel, config, metrics, sharedRedis, mapper);
+        // --- end access control -----------------------------------------------------------------------------
 
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {

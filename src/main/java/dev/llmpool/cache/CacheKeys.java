@@ -38,7 +38,7 @@ import dev.llmpool.ensemble.Strategy;
 public final class CacheKeys {
 
     /** Bump when the key's input or the cached value's shape changes, so old entries are never read. */
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;  // 3: the tenant
     private static final HexFormat HEX = HexFormat.of();
     private static final MessageDigest SHA_256;
 
@@ -68,10 +68,19 @@ public final class CacheKeys {
      * version number (a reload that leaves the task as it was keeps its entries).
      */
     public String responseKey(InferRequest req, PoolConfig config) {
+        return responseKey(req, config, "default");
+    }
+
+    /**
+     * As above, for one tenant: the tenant is part of the key, so one tenant's answers (and the identical requests it
+     * has in flight) are never another's.
+     */
+    public String responseKey(InferRequest req, PoolConfig config, String tenant) {
         TaskConfig task = config.task(req.task());
         Strategy strategy = req.strategy() != null ? req.strategy() : task.strategy();
         Digest d = new Digest();
         d.number(VERSION);
+        d.text(tenant);
         d.bytes(configPart(config, task, strategy == Strategy.JUDGE));
         d.text(req.task());
         d.text(req.prompt());

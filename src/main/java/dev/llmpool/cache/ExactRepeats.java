@@ -31,6 +31,10 @@ import dev.llmpool.metrics.RequestMetrics;
  * refresh ({@code "cache": false}) apply exactly as on the route, and the answer carries its own request id and
  * {@code "from_cache": true}. Only with the in-memory store, whose reads complete at once. Steps added to the infer
  * route before cache-lookup do not run for these repeats: set {@code pool.cache.exact-repeats=false} when they must.
+ *
+ * <p>With auth on ({@code pool.auth.enabled}) no request is remembered, so none is answered here: every request goes
+ * through authentication and gets its own tenant's cache. Turning auth on is a configuration reload, which makes a new
+ * snapshot, and requests remembered under the old one are never answered again.
  */
 public final class ExactRepeats {
 
@@ -106,8 +110,9 @@ public final class ExactRepeats {
         Raw raw = exchange.getProperty(RAW, Raw.class);
         if (raw == null || raw.contentType() == null || raw.body().length() > maxBodyBytes
                 || exchange.getProperty(Headers.IDEMPOTENCY_KEY) != null
-                || exchange.getProperty(Headers.CACHE_CONTROL) != null) {
-            return;
+                || exchange.getProperty(Headers.CACHE_CONTROL) != null
+                || exchange.getProperty(dev.llmpool.auth.Authenticator.PRINCIPAL) != null) {
+            return;  // with auth on, nothing: a repeat answered here would skip authentication and ignore the tenant
         }
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);

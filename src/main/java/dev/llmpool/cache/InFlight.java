@@ -83,7 +83,7 @@ public final class InFlight<T> {
     }
 
     /** Continues the route when the future is done: at once if it already is, else from the completing thread. */
-    static <T> boolean resume(CompletableFuture<T> future, AsyncCallback callback,
+    public static <T> boolean resume(CompletableFuture<T> future, AsyncCallback callback,
                               BiConsumer<T, Throwable> apply) {
         if (future.isDone()) {
             future.whenComplete(apply);
