@@ -43,7 +43,7 @@ public class HealthReporter implements Processor {
                 usable++;
             }
             ObjectNode n = list.addObject();
-            n.put("name", p.name()).put("model", p.model()).put("url", p.url()).put("status", h.status().name())
+            n.put("name", p.name()).put("model", p.model()).put("url", dev.llmpool.auth.UrlMask.mask(p.url())).put("status", h.status().name())
                     .put("circuit", circuit);
             if (h.latencyMs() >= 0) {
                 n.put("latency_ms", h.latencyMs());

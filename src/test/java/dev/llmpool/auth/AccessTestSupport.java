@@ -3,6 +3,7 @@ package dev.llmpool.auth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,9 @@ abstract class AccessTestSupport extends PoolTestSupport {
     static final RSAKey RSA = rsa("k1");
     static final ECKey EC = ec("e1");
     static final OctetKeyPair ED = ed("ed1");
+    /** One connection per request in flight: HTTP/2 (the JDK client's default) caps the streams of its one connection. */
+    static final HttpClient HTTP_1_1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Lines added to the access block (limits of a test). */
     protected String accessConfig() {
@@ -82,7 +86,7 @@ abstract class AccessTestSupport extends PoolTestSupport {
     @BeforeEach
     void awaitProvidersChecked() {
         boolean checked = eventually(Duration.ofSeconds(10), () -> {
-            JsonNode providers = json(send(get("/health", "Authorization", "Bearer " + ALPHA_KEY))).path("providers");
+            JsonNode providers = json(send(getRequest("/health", "Authorization", "Bearer " + ALPHA_KEY))).path("providers");
             if (providers.isEmpty()) {
                 return false;
             }
@@ -127,8 +131,19 @@ abstract class AccessTestSupport extends PoolTestSupport {
         return b;
     }
 
-    HttpRequest get(String path, String... headers) {
+    HttpRequest getRequest(String path, String... headers) {
         return request("GET", path, null, headers).build();
+    }
+
+    static HttpResponse<String> send(HttpClient client, HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     HttpResponse<String> infer(String body, String... headers) {

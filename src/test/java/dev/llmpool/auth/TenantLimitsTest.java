@@ -36,6 +36,7 @@ class TenantLimitsTest extends AccessTestSupport {
                 pool.tenants.delta.tokens-per-day=1000
                 pool.tenants.epsilon.api-key-sha256=%s
                 pool.tenants.epsilon.max-concurrency=1
+                pool.providers.phi3.max-concurrency=200
                 """.formatted(ApiKeys.sha256Hex(GAMMA_KEY), ApiKeys.sha256Hex(DELTA_KEY), ApiKeys.sha256Hex(EPSILON_KEY));
     }
 
@@ -54,7 +55,7 @@ class TenantLimitsTest extends AccessTestSupport {
                     .header("Authorization", bearer(key))
                     .POST(HttpRequest.BodyPublishers.ofString(
                             "{\"task\":\"enrich_metadata\",\"prompt\":\"q" + i + "\",\"cache\":false}")).build();
-            calls.add(HTTP.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
+            calls.add(HTTP_1_1.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
         }
         return calls.stream().map(CompletableFuture::join).toList();
     }
@@ -102,7 +103,11 @@ class TenantLimitsTest extends AccessTestSupport {
     void requestsInFlightAreBounded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         A.model("phi3:mini").answer(request -> {
-            release.await(20, TimeUnit.SECONDS);
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return "held";
         });
         CompletableFuture<HttpResponse<String>> first = HTTP.sendAsync(request("POST", "/v1/infer",
@@ -125,7 +130,7 @@ class TenantLimitsTest extends AccessTestSupport {
     void theRefusalsAreInTheMetricsByTenantAndReason() {
         assertEquals(200, infer(body("enrich_metadata", "a"), "x-api-key", DELTA_KEY).statusCode());
         assertEquals(429, infer(body("enrich_metadata", "b"), "x-api-key", DELTA_KEY).statusCode());
-        String scrape = send(get("/metrics", "x-api-key", ALPHA_KEY)).body();
+        String scrape = send(getRequest("/metrics", "x-api-key", ALPHA_KEY)).body();
         assertTrue(scrape.contains("llmpool_rate_limited_total{reason=\"tokens\",tenant=\"delta\"} 1.0"), scrape);
     }
 
