@@ -21,7 +21,8 @@ import dev.llmpool.api.Headers;
  * {@code x-api-key: <key>} (gRPC: metadata {@code authorization}); a credential without a dot is an API key, looked up
  * by its SHA-256 digest in constant time, anything else a JWT ({@link JwtVerifier}). Success sets the exchange
  * properties {@code llmpool.tenant} and {@link #PRINCIPAL} and removes the credential headers, so nothing after this
- * step can log or forward them; failure is a 401 {@code unauthenticated} with {@code WWW-Authenticate: Bearer}.
+ * step can log or forward them; failure is a 401 {@code unauthenticated} with {@code WWW-Authenticate: Bearer}. A route
+ * whose callers carry no credential (a queue) names the tenant itself ({@link #namedByRoute}).
  */
 public final class Authenticator implements Processor {
 
@@ -51,9 +52,22 @@ public final class Authenticator implements Processor {
             exchange.setProperty(Headers.TENANT, DEFAULT_TENANT);
             return;
         }
-        Principal principal = identify(access, exchange.getIn());
+        String named = exchange.getProperty(Headers.TENANT, String.class);
+        Principal principal = named != null ? namedByRoute(access, named) : identify(access, exchange.getIn());
         exchange.setProperty(Headers.TENANT, principal.tenant().name());
         exchange.setProperty(PRINCIPAL, principal);
+    }
+
+    /**
+     * A door with no caller credential (a message queue) names its tenant in its route, by setting the exchange
+     * property {@code llmpool.tenant} before {@code direct:infer}: only routes can set properties, never a caller.
+     */
+    private static Principal namedByRoute(AccessConfig access, String name) {
+        Tenant tenant = access.tenant(name);
+        if (tenant == null) {
+            throw unauthenticated("the route names tenant '" + name + "', which is not configured");
+        }
+        return new Principal(tenant, null);
     }
 
     /** The caller presenting this message's credential (removed from the message), or a 401. */

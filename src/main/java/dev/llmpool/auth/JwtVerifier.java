@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.jwk.Curve;
@@ -14,6 +15,7 @@ import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -55,7 +57,7 @@ public final class JwtVerifier {
             SignedJWT jwt = SignedJWT.parse(token);  // an unsigned token (alg: none) is no SignedJWT: refused here
             Processor p = processor(settings);
             if (JWSAlgorithm.EdDSA.equals(jwt.getHeader().getAlgorithm())) {
-                return verifyEdDsa(jwt, p.claims());
+                return verifyEdDsa(jwt, p);
             }
             return p.jwt().process(jwt, null);
         } catch (ParseException e) {
@@ -77,14 +79,15 @@ public final class JwtVerifier {
      * converted to one, so the processor never finds the key. The same checks: a trusted key with that id and curve
      * signed it, then the same claims rules.
      */
-    private JWTClaimsSet verifyEdDsa(SignedJWT jwt, DefaultJWTClaimsVerifier<SecurityContext> claims)
+    private JWTClaimsSet verifyEdDsa(SignedJWT jwt, Processor p)
             throws JOSEException, ParseException, BadJOSEException, Rejected {
+        p.jwt().getJWSTypeVerifier().verify(jwt.getHeader().getType(), null);
         List<JWK> candidates = new JWKSelector(JWKMatcher.forJWSHeader(jwt.getHeader())).select(keys.keys());
         for (JWK key : candidates) {
             if (key instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())
                     && jwt.verify(new Ed25519Verifier(okp.toPublicJWK()))) {
                 JWTClaimsSet set = jwt.getJWTClaimsSet();
-                claims.verify(set, null);
+                p.claims().verify(set, null);
                 return set;
             }
         }
@@ -98,6 +101,8 @@ public final class JwtVerifier {
         Processor p = processor;
         if (p == null || !p.settings().equals(settings)) {
             DefaultJWTProcessor<SecurityContext> jwt = new DefaultJWTProcessor<>();
+            // typ: none, JWT, or at+jwt (OAuth 2.0 access tokens, RFC 9068)
+            jwt.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
             jwt.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, (selector, ctx) -> selector.select(keys.keys())));
             JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
             if (settings.issuer() != null) {
