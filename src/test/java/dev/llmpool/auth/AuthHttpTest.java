@@ -159,6 +159,24 @@ class AuthHttpTest extends AccessTestSupport {
     }
 
     @Test
+    void credentialsNeverReachALog() {
+        String token = jwt(RSA);
+        String expired = jwt(RSA, c -> c.expirationTime(new Date(0)));
+        try (LogCapture log = LogCapture.open()) {
+            infer(ASK, "Authorization", bearer(ALPHA_KEY));
+            infer(ASK, "Authorization", bearer(ALPHA_KEY + "x"));
+            infer(ASK, "Authorization", bearer(token));
+            infer(ASK, "Authorization", bearer(expired));
+            infer(body("expand_queries", "forbidden"), "x-api-key", BETA_KEY);
+            send(getRequest("/metrics", "x-api-key", BETA_KEY));
+            assertTrue(log.text().contains("event=request_failed"), "the refusals are logged: " + log.text());
+            for (String secret : List.of(ALPHA_KEY, BETA_KEY, token, expired)) {
+                assertCredentialFree(log.text(), secret);
+            }
+        }
+    }
+
+    @Test
     void credentialsNeverReachABackendAnErrorBodyOrAMetric() {
         String token = jwt(RSA);
         assertEquals(200, infer(ASK, "Authorization", bearer(ALPHA_KEY)).statusCode());
