@@ -40,6 +40,11 @@ public class RequestParser implements Processor {
         }
         byte[] body = exchange.getIn().getBody(byte[].class);
         InferRequest request = parse(body, config.limits());
+        @SuppressWarnings("unchecked")
+        java.util.List<ChatMessage> conversation = exchange.getProperty(ChatMessage.PROPERTY, java.util.List.class);
+        if (conversation != null) {  // a door's conversation; prompt is its last user message
+            request = request.withMessages(conversation);
+        }
         if (config.task(request.task()) == null) {
             throw new ApiException(404, "unknown_task", "unknown task '" + request.task() + "' (known: "
                     + String.join(", ", new java.util.TreeSet<>(config.tasks().keySet())) + ")", "task");
