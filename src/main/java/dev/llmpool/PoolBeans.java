@@ -278,6 +278,13 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("openAiRequest", new dev.llmpool.openai.OpenAiRequestMapper(config, mapper));
         r.bind("openAiReply", new dev.llmpool.openai.OpenAiReplyWriter(mapper));
         r.bind("openAiModels", new dev.llmpool.openai.OpenAiModels(config, mapper));
+        r.bind("ollamaChatRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, false));
+        r.bind("ollamaGenerateRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, true));
+        r.bind("ollamaReply", new dev.llmpool.ollama.OllamaReplyWriter(mapper));
+        r.bind("ollamaInfo", new dev.llmpool.ollama.OllamaInfo(config, mapper));
+        dev.llmpool.api.InferStream inferStream = new dev.llmpool.api.InferStream(mapper);  // "stream": true on /v1/infer
+        r.bind("inferStream", inferStream);
+        r.bind("inferStreamEnd", inferStream.end());
         // --- end OpenAI- and Ollama-compatible APIs ---------------------------------------------------------
 
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.

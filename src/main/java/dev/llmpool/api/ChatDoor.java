@@ -106,8 +106,6 @@ public final class ChatDoor {
             throw ApiException.invalid("messages", "messages must not be empty");
         }
         List<ChatMessage> out = new ArrayList<>(list.size());
-        long bytes = 0;
-        boolean user = false;
         for (int i = 0; i < list.size(); i++) {
             String at = "messages[" + i + "]";
             JsonNode m = list.get(i);
@@ -118,10 +116,19 @@ public final class ChatDoor {
             if (role == null || !role.isTextual() || !roles.contains(role.asText())) {
                 throw ApiException.invalid(at + ".role", at + ".role must be one of " + String.join(", ", new java.util.TreeSet<>(roles)));
             }
-            String content = content(m.get("content"), at + ".content");
-            bytes += content.getBytes(StandardCharsets.UTF_8).length;
-            user |= role.asText().equals("user");
-            out.add(new ChatMessage(role.asText(), content));
+            out.add(new ChatMessage(role.asText(), content(m.get("content"), at + ".content")));
+        }
+        checkConversation(out, limits);
+        return out;
+    }
+
+    /** A conversation needs a user message (the prompt), and its contents together fit max-prompt-bytes. */
+    public static void checkConversation(List<ChatMessage> messages, Limits limits) {
+        long bytes = 0;
+        boolean user = false;
+        for (ChatMessage m : messages) {
+            bytes += m.content().getBytes(StandardCharsets.UTF_8).length;
+            user |= m.role().equals("user");
         }
         if (!user) {
             throw ApiException.invalid("messages", "messages must contain a user message");
@@ -130,7 +137,6 @@ public final class ChatDoor {
             throw new ApiException(413, "prompt_too_large", "messages are " + bytes
                     + " bytes of content (UTF-8); the limit is " + limits.maxPromptBytes(), "messages");
         }
-        return out;
     }
 
     private static String content(JsonNode c, String field) {

@@ -101,6 +101,9 @@ public class RequestParser implements Processor {
                 throw ApiException.invalid("format", "format must be \"json\" or a JSON schema object");
             }
         }
+        if (f.stream != null && f.stream != NULL && !(f.stream instanceof Boolean)) {
+            throw ApiException.invalid("stream", "stream must be true or false");
+        }
         boolean cache = true;
         if (f.cache != null && f.cache != NULL) {
             if (!(f.cache instanceof Boolean b)) {
@@ -121,6 +124,7 @@ public class RequestParser implements Processor {
     private static final class Fields {
         String unknown;  // the first field not in the contract
         Object task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache;
+        Object stream;  // read by InferStream before the route; only checked here
     }
 
     /**
@@ -152,6 +156,7 @@ public class RequestParser implements Processor {
                     case "temperature" -> f.temperature = value;
                     case "format" -> f.format = value;
                     case "cache" -> f.cache = value;
+                    case "stream" -> f.stream = value;
                     default -> {
                         if (f.unknown == null) {
                             f.unknown = name;
