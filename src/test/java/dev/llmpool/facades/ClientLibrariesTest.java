@@ -95,6 +95,8 @@ class ClientLibrariesTest extends PoolTestSupport {
 
         List<String> models = client.models().list().data().stream().map(m -> m.id()).toList();
         assertTrue(models.containsAll(List.of("enrich_metadata", "phi3")), models.toString());
+        assertEquals("llm-pool", client.models().retrieve("phi3").ownedBy());
+        assertThrows(NotFoundException.class, () -> client.models().retrieve("nope"));
     }
 
     @Test
