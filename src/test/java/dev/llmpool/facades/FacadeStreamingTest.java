@@ -182,6 +182,32 @@ class FacadeStreamingTest extends PoolTestSupport {
     }
 
     @Test
+    void anErrorAfterTheFirstChunkEndsEachStreamInItsApisShape() {
+        A.model("phi3:mini").answer("a b c d e f").errorMidStream("the model crashed");
+        HttpResponse<String> openAi = post("/v1/chat/completions", "application/json", "{\"model\":\"enrich_metadata\","
+                + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"1\"}]}");
+        assertEquals(200, openAi.statusCode(), "the stream had begun");
+        String[] events = openAi.body().split("\n\n");
+        JsonNode error = parse(events[events.length - 1].substring("data: ".length()));
+        assertEquals("provider_failed_mid_stream", error.path("error").path("code").asText(), openAi.body());
+        assertEquals("api_error", error.path("error").path("type").asText());
+        assertFalse(openAi.body().contains("[DONE]"));
+
+        HttpResponse<String> ollama = post("/api/chat", "application/json",
+                "{\"model\":\"enrich_metadata\",\"messages\":[{\"role\":\"user\",\"content\":\"2\"}]}");
+        String[] lines = ollama.body().split("\n");
+        JsonNode last = parse(lines[lines.length - 1]);
+        assertEquals(1, last.size(), "one {\"error\"} line ends it: " + ollama.body());
+        assertTrue(last.path("error").asText().contains("the model crashed"), ollama.body());
+        assertFalse(ollama.body().contains("\"done\":true"));
+
+        HttpResponse<String> infer = post("/v1/infer", "application/json", "{\"task\":\"enrich_metadata\",\"prompt\":\"3\",\"stream\":true}");
+        events = infer.body().split("\n\n");
+        assertTrue(events[0].startsWith("event: chunk\n"), infer.body());
+        assertTrue(events[events.length - 1].startsWith("event: error\ndata: {\"error\":{\"code\":\"provider_failed_mid_stream\""), infer.body());
+    }
+
+    @Test
     void cacheHitsAndIdempotentReplaysThroughTheFacades() {
         String chat = "{\"model\":\"enrich_metadata\",\"messages\":[{\"role\":\"system\",\"content\":\"s\"},"
                 + "{\"role\":\"user\",\"content\":\"cached?\"}]";
