@@ -70,6 +70,15 @@ public final class Authenticator implements Processor {
         return new Principal(tenant, null);
     }
 
+    /**
+     * Whether the caller of an authenticated exchange may use this task or model (a door's model list shows only those);
+     * true when auth is off.
+     */
+    public static boolean allows(Exchange exchange, String name) {
+        Principal principal = exchange.getProperty(PRINCIPAL, Principal.class);
+        return principal == null || principal.allows(name);
+    }
+
     /** The caller presenting this message's credential (removed from the message), or a 401. */
     public Principal identify(AccessConfig access, Message in) {
         String credential = credential(in);

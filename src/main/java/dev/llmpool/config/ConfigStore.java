@@ -37,6 +37,7 @@ public class ConfigStore {
     /** Other configuration read from the same properties (tenants and auth: dev.llmpool.auth), swapped with each snapshot. */
     private final List<Part<?>> parts = new CopyOnWriteArrayList<>();
     private volatile Properties lastProperties;
+    private volatile PoolConfig[] withProviderTasks = {null, null};
 
     /**
      * @param file      the properties file to watch; when absent the packaged {@code application.properties} is used
@@ -88,6 +89,17 @@ public class ConfigStore {
 
     public PoolConfig current() {
         return current.get();
+    }
+
+    /** The current snapshot as the OpenAI- and Ollama-compatible APIs see it (see {@link PoolConfig#withProviderTasks}). */
+    public PoolConfig currentWithProviderTasks() {
+        PoolConfig base = current.get();
+        PoolConfig[] memo = withProviderTasks;  // {base, derived}, made once per snapshot
+        if (memo[0] != base) {
+            memo = new PoolConfig[] {base, base.withProviderTasks()};
+            withProviderTasks = memo;
+        }
+        return memo[1];
     }
 
     /** Called before a new snapshot becomes current (e.g. to create routes for new providers). */

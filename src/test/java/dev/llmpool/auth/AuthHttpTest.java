@@ -244,6 +244,37 @@ class AuthHttpTest extends AccessTestSupport {
     }
 
     @Test
+    void theOpenAiAndOllamaDoorsAuthenticateTooInTheirShapes() {
+        String chat = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]%s}";
+        HttpResponse<String> anonymous = send(request("POST", "/v1/chat/completions", chat.formatted("enrich_metadata", ""))
+                .build());
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        assertEquals("authentication_error", json(anonymous).path("error").path("type").asText(), anonymous.body());
+        assertEquals("Bearer", anonymous.headers().firstValue("WWW-Authenticate").orElse(null));
+        HttpResponse<String> notTheirs = send(request("POST", "/v1/chat/completions", chat.formatted("expand_queries", ""),
+                "Authorization", bearer(BETA_KEY)).build());
+        assertEquals(403, notTheirs.statusCode(), notTheirs.body());
+        assertEquals("permission_error", json(notTheirs).path("error").path("type").asText());
+        HttpResponse<String> theirs = send(request("POST", "/v1/chat/completions", chat.formatted("enrich_metadata", ""),
+                "Authorization", bearer(BETA_KEY)).build());
+        assertEquals(200, theirs.statusCode(), theirs.body());
+
+        assertEquals(401, send(getRequest("/v1/models")).statusCode());
+        JsonNode models = json(send(getRequest("/v1/models", "Authorization", bearer(BETA_KEY)))).path("data");
+        assertEquals(1, models.size(), models.toString());
+        assertEquals("enrich_metadata", models.get(0).path("id").asText());
+        assertTrue(json(send(getRequest("/v1/models", "x-api-key", ALPHA_KEY))).path("data").size() > 6, "alpha sees all");
+
+        HttpResponse<String> ollama = send(request("POST", "/api/chat", chat.formatted("expand_queries", ",\"stream\":false"),
+                "Authorization", bearer(BETA_KEY)).build());
+        assertEquals(403, ollama.statusCode(), ollama.body());
+        assertTrue(json(ollama).path("error").isTextual(), "Ollama's shape: " + ollama.body());
+        JsonNode tags = json(send(getRequest("/api/tags", "Authorization", bearer(BETA_KEY)))).path("models");
+        assertEquals(1, tags.size(), tags.toString());
+        assertEquals("enrich_metadata:latest", tags.get(0).path("name").asText());
+    }
+
+    @Test
     void aRouteWithoutCallerCredentialsNamesItsTenant() throws Exception {
         // a lambda, not a RouteBuilder subclass: camel-main would find that in the package and start it in every test
         org.apache.camel.builder.RouteBuilder.addRoutes(context, rb -> {
