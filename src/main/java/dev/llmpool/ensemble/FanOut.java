@@ -12,7 +12,10 @@ import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.llmpool.api.ApiException;
+import dev.llmpool.api.CallerLink;
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
@@ -23,7 +26,8 @@ import dev.llmpool.routing.TaskResolver;
  * each branch to its provider's route without waiting for it ({@link ProviderCalls}), feeds replies to the strategy (an AggregationStrategy),
  * and completes the caller's exchange the moment the strategy says the outcome is decided, the deadline
  * passes, or no provider is left; fires the next provider when one fails, or as a hedge when the first is
- * slow. Losing calls are not waited for: their HTTP response timeout (the request's deadline) ends them.
+ * slow. Calls still running when it completes (losers, or every call at the deadline or when the caller has gone)
+ * are cancelled ({@link CallHandle}): their connections close, so the models stop generating for nobody.
  */
 final class FanOut {
 
@@ -40,11 +44,15 @@ final class FanOut {
     private final ProviderStats stats;
 
     private final List<String> queried = new ArrayList<>();
+    /** Calls sent and not answered yet: cancelled when the outcome no longer needs them. */
+    private final List<Exchange> running = new ArrayList<>();
+    private final BackendWait backendWait = new BackendWait();
     private Exchange aggregate;
     private int fired;
     private int returned;
     private boolean hedged;
     private boolean done;
+    private boolean callerGone;
     private ScheduledFuture<?> deadlineTimer;
     private ScheduledFuture<?> hedgeTimer;
 
@@ -60,6 +68,10 @@ final class FanOut {
     }
 
     void start() {
+        CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        if (caller != null) {
+            caller.onGone(this::callerGone);
+        }
         synchronized (this) {
             deadlineTimer = timers.schedule(() -> finish(true), Math.max(0, plan.deadlineNanos() - System.nanoTime()),
                     TimeUnit.NANOSECONDS);
@@ -83,6 +95,9 @@ final class FanOut {
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos()));
+        branch.setProperty(CallHandle.PROPERTY, new CallHandle());
+        running.add(branch);
+        backendWait.callStarted();
         calls.send(p.name(), branch, () -> onReply(branch));
     }
 
@@ -109,6 +124,9 @@ final class FanOut {
         recordStats(branch);
         boolean finishNow;
         synchronized (this) {
+            if (running.remove(branch)) {
+                backendWait.callEnded();
+            }
             if (done) {
                 return;
             }
@@ -140,8 +158,9 @@ final class FanOut {
     private void recordStats(Exchange branch) {
         ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
         if (branch.getException() instanceof dev.llmpool.providers.DeadlineExceededException
-                || branch.getException() instanceof io.github.resilience4j.bulkhead.BulkheadFullException) {
-            return; // neither a spent budget nor a full bulkhead says anything about the provider's quality
+                || branch.getException() instanceof io.github.resilience4j.bulkhead.BulkheadFullException
+                || CallHandle.of(branch).cancelled()) {
+            return; // a spent budget, a full bulkhead or a cancelled call says nothing about the provider's quality
         }
         long ms = (System.nanoTime() - branch.getProperty(FIRED_NANOS, Long.class)) / 1_000_000;
         stats.record(call.provider().name(), branch.getException() == null, ms);
@@ -152,8 +171,21 @@ final class FanOut {
         return all.get(all.size() - 1);
     }
 
+    /** The caller closed its connection: nobody will read the answer, so stop every call now. */
+    private void callerGone() {
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            callerGone = true;
+            LOG.info("event=caller_gone request_id={} task={} running={}", plan.requestId(), plan.task(), running.size());
+        }
+        finish(false);
+    }
+
     private void finish(boolean deadlineReached) {
         Tally tally;
+        List<Exchange> losers;
         synchronized (this) {
             if (done) {
                 return;
@@ -164,6 +196,22 @@ final class FanOut {
                 hedgeTimer.cancel(false);
             }
             tally = aggregate == null ? new Tally(plan) : aggregate.getProperty(EnsembleStrategy.TALLY, Tally.class);
+            losers = List.copyOf(running);
+            running.clear();
+            backendWait.allEnded();
+        }
+        // Calls still running can only lose now: stop them, so the models stop generating for nobody.
+        losers.forEach(branch -> CallHandle.of(branch).cancel());
+        exchange.setProperty(BackendWait.PROPERTY, backendWait.nanos());
+        CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        if (caller != null) {
+            caller.clear();
+        }
+        if (callerGone) {
+            exchange.setException(new ApiException(499, "client_closed_request",
+                    "the caller closed the connection before the answer", null));
+            callback.done(false);
+            return;
         }
         // Backend timeouts are derived from the deadline and may beat the deadline timer by a hair: when the
         // deadline has passed as we give up, the answer is a 504 whatever woke us.

@@ -12,7 +12,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.client.HttpRequest;
@@ -35,7 +34,9 @@ import org.apache.camel.support.ExchangeHelper;
  * the connect and each wait for data, not the call: a backend that trickles its body byte by byte would keep its
  * connection (and its bulkhead slot) long after the caller got its 504. So each call also gets a hard cut, GRACE_MS
  * after its budget, that resets the connection in whatever phase the call is (a web client interceptor: Vert.x's
- * internal API, the only place that sees the wire request).
+ * internal API, the only place that sees the wire request). The same place lets a call's {@link CallHandle} stop it
+ * when its sender abandons it; both go through {@link ConnectionReset}, which never closes a connection that has
+ * moved on to another call.
  */
 public class BackendBinding extends DefaultVertxHttpBinding {
 
@@ -52,6 +53,8 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     private final Map<EventLoop, WebClient> perLoop = new ConcurrentHashMap<>();
     /** Calls whose connection failed after the response headers came: their failure says so (handleResponse). */
     private final Set<HttpRequest<?>> failedMidResponse = ConcurrentHashMap.newKeySet();
+    /** Calls their sender may cancel, until they are on the wire (then their handle can stop them). */
+    private final Map<HttpRequest<?>, CallHandle> cancellable = new ConcurrentHashMap<>();
 
     public BackendBinding(Vertx vertx, WebClientOptions options) {
         this.vertx = vertx;
@@ -101,6 +104,10 @@ public class BackendBinding extends DefaultVertxHttpBinding {
             request.timeout(Math.max(1, call.remainingMillis()));
         }
         exchange.setProperty(WIRE_REQUEST, request);
+        CallHandle handle = CallHandle.of(exchange);
+        if (handle != null) {
+            cancellable.put(request, handle);
+        }
         return request;
     }
 
@@ -108,6 +115,14 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     public void handleResponse(VertxHttpEndpoint endpoint, Exchange exchange, AsyncResult<HttpResponse<Buffer>> response)
             throws Exception {
         Object wire = exchange.removeProperty(WIRE_REQUEST);
+        if (wire != null) {
+            cancellable.remove(wire); // a call that failed before it was sent
+        }
+        CallHandle handle = CallHandle.of(exchange);
+        if (handle != null && handle.cancelled()) {
+            exchange.setException(new CancelledCallException()); // whatever came back, nobody reads it
+            return;
+        }
         if (wire != null && failedMidResponse.remove(wire)) {
             exchange.setException(new ProviderException(0, "connection closed mid-response"));
             return;
@@ -123,14 +138,27 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         exchange.getMessage().setBody(response.result().body());
     }
 
-    /** Arms the cut when the request goes out; disarms it when the response is complete or the call failed. */
+    /**
+     * Arms the cut and hands the call's handle what stops it when the request goes out (a call cancelled before
+     * that fails here, unsent); disarms the cut when the response is complete or the call failed.
+     */
     private void cutAtBudget(HttpContext<?> ctx) {
-        if (ctx.phase() == ClientPhase.SEND_REQUEST && ctx.request().timeout() > 0) {
-            HttpClientRequest wire = ctx.clientRequest();
+        if (ctx.phase() == ClientPhase.SEND_REQUEST) {
+            CallHandle handle = cancellable.remove(ctx.request());
+            if (handle != null && handle.cancelled()) {
+                ctx.fail(new CancelledCallException());
+                return;
+            }
+            ConnectionReset reset = ConnectionReset.of(ctx.clientRequest());
             long budget = ctx.request().timeout();
-            long timer = vertx.setTimer(budget + GRACE_MS,
-                    id -> wire.reset(0, new TimeoutException("call budget of " + budget + " ms spent")));
-            ctx.set(CUT_TIMER, timer);
+            if (budget > 0) {
+                long timer = vertx.setTimer(budget + GRACE_MS,
+                        id -> reset.reset(new TimeoutException("call budget of " + budget + " ms spent")));
+                ctx.set(CUT_TIMER, timer);
+            }
+            if (handle != null) { // a reset after the response's end is harmless: ConnectionReset checks
+                handle.onCancel(() -> reset.reset(new CancelledCallException()));
+            }
         } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
             Long timer = ctx.get(CUT_TIMER);
             if (timer != null) {

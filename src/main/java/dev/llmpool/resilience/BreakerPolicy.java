@@ -11,13 +11,16 @@ import org.apache.camel.support.AsyncProcessorConverterHelper;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceHelper;
 
+import dev.llmpool.providers.CallHandle;
+import dev.llmpool.providers.CancelledCallException;
 import dev.llmpool.providers.ProviderCallPreparer;
 
 /**
  * The provider route's guard ({@code policy} node {@code breaker-<name>}): the steps inside run only with a permit
  * from the provider's circuit breaker and bulkhead, and their outcome (an exception or not) is recorded when they
  * end, asynchronously. An open breaker fails the call with CallNotPermittedException, a full bulkhead with
- * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend.
+ * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend. A call
+ * its sender cancelled ({@link CallHandle}) gives its permit back counted neither way.
  */
 public class BreakerPolicy implements Policy {
 
@@ -45,9 +48,20 @@ public class BreakerPolicy implements Policy {
                         callback.done(false);
                         return;
                     }
+                    CallHandle handle = CallHandle.of(exchange);
+                    if (handle != null) {
+                        handle.onCancel(permit::release); // at once: the next request may use the slot
+                        if (handle.cancelled()) { // abandoned while it waited for its permit
+                            exchange.setException(new CancelledCallException());
+                            callback.done(false);
+                            return;
+                        }
+                    }
                     inner.process(exchange, doneSync -> {
                         Exception failure = exchange.getException();
-                        if (failure != null) {
+                        if (handle != null && handle.cancelled()) {
+                            permit.release(); // abandoned by its sender: says nothing about the provider
+                        } else if (failure != null) {
                             permit.failed(failure);
                         } else {
                             permit.succeeded();
