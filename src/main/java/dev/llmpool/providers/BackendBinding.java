@@ -11,6 +11,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.impl.ContextInternal;
@@ -48,9 +49,13 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     private final Vertx vertx;
     private final WebClientOptions options;
     /** For calls sent from outside an event loop (hedge timers, JUDGE's branches, gRPC threads). */
-    private final WebClient shared;
-    /** One per event loop that sends calls: its pool's connections all live on that loop (see client()). */
-    private final Map<EventLoop, WebClient> perLoop = new ConcurrentHashMap<>();
+    private final Clients shared;
+    /** One per event loop that sends calls: its pool's connections all live on that loop (see clients()). */
+    private final Map<EventLoop, Clients> perLoop = new ConcurrentHashMap<>();
+
+    /** A connection pool, and the web client over it that whole-answer calls use (streamed calls use the pool's). */
+    private record Clients(HttpClient http, WebClient web) {
+    }
     /** Calls whose connection failed after the response headers came: their failure says so (handleResponse). */
     private final Set<HttpRequest<?>> failedMidResponse = ConcurrentHashMap.newKeySet();
     /** Calls their sender may cancel, until they are on the wire (then their handle can stop them). */
@@ -59,13 +64,14 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     public BackendBinding(Vertx vertx, WebClientOptions options) {
         this.vertx = vertx;
         this.options = options;
-        this.shared = newClient();
+        this.shared = newClients();
     }
 
-    private WebClient newClient() {
-        WebClient client = WebClient.create(vertx, options);
-        ((WebClientInternal) client).addInterceptor(this::cutAtBudget);
-        return client;
+    private Clients newClients() {
+        HttpClient http = vertx.createHttpClient(options);
+        WebClient web = WebClient.wrap(http, options);
+        ((WebClientInternal) web).addInterceptor(this::cutAtBudget);
+        return new Clients(http, web);
     }
 
     /**
@@ -75,14 +81,19 @@ public class BackendBinding extends DefaultVertxHttpBinding {
      * (on an idle machine each wake-up costs a fraction of a millisecond). A pool per event loop keeps a request,
      * its backend connection and its answer on one thread. pool.http.max-connections applies to each pool.
      */
-    private WebClient client() {
+    private Clients clients() {
         Context context = Vertx.currentContext();
         if (context == null || !context.isEventLoopContext()) {
             return shared;
         }
         EventLoop loop = ((ContextInternal) context).nettyEventLoop();
-        WebClient client = perLoop.get(loop);
-        return client != null ? client : perLoop.computeIfAbsent(loop, l -> newClient());
+        Clients clients = perLoop.get(loop);
+        return clients != null ? clients : perLoop.computeIfAbsent(loop, l -> newClients());
+    }
+
+    /** The connection pool for a streamed call sent from this thread: the same pools whole answers use. */
+    public HttpClient httpClient() {
+        return clients().http();
     }
 
     @Override
@@ -93,7 +104,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         URI uri = config.getHttpUri();
         boolean tls = "https".equalsIgnoreCase(uri.getScheme());
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        HttpRequest<Buffer> request = client().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
+        HttpRequest<Buffer> request = clients().web().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
                 uri.getHost(), uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery()).ssl(tls);
         String contentType = ExchangeHelper.getContentType(exchange);
         if (contentType != null) {
@@ -120,7 +131,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         }
         CallHandle handle = CallHandle.of(exchange);
         if (handle != null && handle.cancelled()) {
-            exchange.setException(new CancelledCallException()); // whatever came back, nobody reads it
+            exchange.setException(handle.reason()); // whatever came back, nobody reads it
             return;
         }
         if (wire != null && failedMidResponse.remove(wire)) {
@@ -146,7 +157,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         if (ctx.phase() == ClientPhase.SEND_REQUEST) {
             CallHandle handle = cancellable.remove(ctx.request());
             if (handle != null && handle.cancelled()) {
-                ctx.fail(new CancelledCallException());
+                ctx.fail(handle.reason());
                 return;
             }
             ConnectionReset reset = ConnectionReset.of(ctx.clientRequest());
@@ -157,7 +168,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
                 ctx.set(CUT_TIMER, timer);
             }
             if (handle != null) { // a reset after the response's end is harmless: ConnectionReset checks
-                handle.onCancel(() -> reset.reset(new CancelledCallException()));
+                handle.onEnd(() -> reset.reset(handle.reason()));
             }
         } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
             Long timer = ctx.get(CUT_TIMER);

@@ -2,59 +2,87 @@ package dev.llmpool.providers;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.camel.Exchange;
 
 /**
- * Lets whoever sent a provider call abandon it while it runs: the race once its outcome is decided (a loser's answer
- * would be thrown away), its deadline has passed or its caller has gone. Cancelling gives the call's provider permit
- * back at once (counted neither as a success nor as a failure of the provider) and closes the call's backend
- * connection, which stops the model generating (Ollama, llama.cpp and vLLM stop when the client goes); a reply that
- * still arrives is ignored.
+ * Lets whoever sent a provider call end it while it runs. Either way its provider permit is given back at once and
+ * its backend connection closes, which stops the model generating (Ollama, llama.cpp and vLLM stop when the client
+ * goes); a reply that still arrives is ignored. How the provider's breaker counts it depends on why:
+ * <ul>
+ * <li>{@link #cancel()}: the answer is merely not needed (VOTING decided without it, the caller has gone): counted
+ * neither way;</li>
+ * <li>{@link #timeOut}: the call ran out of time (the request's deadline passed, or it was hedged against for giving
+ * no answer within hedge-after-ms and a faster provider then answered): counted as the provider's timeout, as its
+ * own timeout would have, so that a provider that hangs still opens its breaker.</li>
+ * </ul>
  */
 public final class CallHandle {
 
-    /** Exchange property on a branch exchange its sender may cancel. */
+    /** Exchange property on a branch exchange its sender may end. */
     public static final String PROPERTY = "llmpool.callHandle";
 
-    private boolean cancelled;                            // guarded by this
-    private final List<Runnable> onCancel = new ArrayList<>(); // guarded by this
+    private Exception reason;                                  // guarded by this; null while the call may run
+    private final List<Runnable> onEnd = new ArrayList<>(); // guarded by this
 
-    /** The branch's handle, or null when its sender cannot cancel it. */
+    /** The branch's handle, or null when its sender cannot end it. */
     public static CallHandle of(Exchange exchange) {
         return exchange.getProperty(PROPERTY, CallHandle.class);
     }
 
-    /** Stops the call now, wherever it is (waiting for its permit, on the wire). Idempotent. */
+    /** The answer is no longer needed: ends the call, counted neither way. Idempotent. */
     public void cancel() {
+        end(new CancelledCallException());
+    }
+
+    /**
+     * The call ran out of time (the request's deadline, or it lost a hedged race it had been given
+     * hedge-after-ms to win): ends it as the provider's timeout, {@code why} saying which. Idempotent.
+     */
+    public void timeOut(String why) {
+        end(new TimeoutException(why));
+    }
+
+    private void end(Exception why) {
         List<Runnable> actions;
         synchronized (this) {
-            if (cancelled) {
+            if (reason != null) {
                 return;
             }
-            cancelled = true;
-            actions = List.copyOf(onCancel);
-            onCancel.clear();
+            reason = why;
+            actions = List.copyOf(onEnd);
+            onEnd.clear();
         }
         actions.forEach(Runnable::run);
     }
 
+    /** True once the call was cancelled or timed out by its sender. */
     public synchronized boolean cancelled() {
-        return cancelled;
+        return reason != null;
+    }
+
+    /** True when the call was ended as out of time (a failure of the provider, not a cancel). */
+    public synchronized boolean timedOut() {
+        return reason instanceof TimeoutException;
+    }
+
+    /** Why the sender ended the call (the failure its route ends with), or null. */
+    public synchronized Exception reason() {
+        return reason;
     }
 
     /**
-     * What stops one part of the call (give its permit back, reset its connection), run on {@link #cancel()}: at
-     * once if the call was cancelled already.
+     * What stops one part of the call (give its permit back, reset its connection), run when the sender ends it: at
+     * once if it has already.
      */
-    public void onCancel(Runnable action) {
+    public void onEnd(Runnable action) {
         synchronized (this) {
-            if (!cancelled) {
-                onCancel.add(action);
+            if (reason == null) {
+                onEnd.add(action);
                 return;
             }
         }
         action.run();
     }
-
 }

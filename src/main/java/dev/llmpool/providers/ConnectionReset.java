@@ -21,7 +21,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  * handler counts the responses that ended on the connection, the call notes the count when it is sent (one call at
  * a time per connection: no pipelining), and the reset happens only if the count has not moved since.
  */
-final class ConnectionReset {
+public final class ConnectionReset {
 
     private static final String HANDLER = "llmpool-response-ends";
 
@@ -38,7 +38,7 @@ final class ConnectionReset {
     }
 
     /** Made as the call is sent (before its request is written, so before any of its response is read). */
-    static ConnectionReset of(HttpClientRequest wire) {
+    public static ConnectionReset of(HttpClientRequest wire) {
         if (!(wire.connection() instanceof ConnectionBase connection)
                 || !(connection.channel().pipeline().get("codec") instanceof HttpClientCodec)) {
             return new ConnectionReset(wire, null, null); // not HTTP/1.1: a reset ends one stream, never another call
@@ -60,7 +60,7 @@ final class ConnectionReset {
     }
 
     /** Resets the call with {@code cause} as its failure, unless its response has ended meanwhile. */
-    void reset(Throwable cause) {
+    public void reset(Throwable cause) {
         if (channel == null) {
             wire.reset(0, cause);
             return;

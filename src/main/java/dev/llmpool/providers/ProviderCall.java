@@ -16,7 +16,12 @@ public record ProviderCall(
 
     public static final String PROPERTY = "llmpool.call";
 
+    /**
+     * What is left of the budget, rounded up: a timeout derived from it never fires before the deadline, so a call
+     * that runs out of it ends the request with the deadline's 504, not with a 503 "timed out" a hair early.
+     */
     public long remainingMillis() {
-        return (deadlineNanos - System.nanoTime()) / 1_000_000;
+        long nanos = deadlineNanos - System.nanoTime();
+        return nanos <= 0 ? 0 : (nanos + 999_999) / 1_000_000;
     }
 }

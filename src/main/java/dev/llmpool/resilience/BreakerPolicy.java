@@ -12,7 +12,6 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceHelper;
 
 import dev.llmpool.providers.CallHandle;
-import dev.llmpool.providers.CancelledCallException;
 import dev.llmpool.providers.ProviderCallPreparer;
 
 /**
@@ -20,7 +19,8 @@ import dev.llmpool.providers.ProviderCallPreparer;
  * from the provider's circuit breaker and bulkhead, and their outcome (an exception or not) is recorded when they
  * end, asynchronously. An open breaker fails the call with CallNotPermittedException, a full bulkhead with
  * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend. A call
- * its sender cancelled ({@link CallHandle}) gives its permit back counted neither way.
+ * its sender ends ({@link CallHandle}) gives its permit back at once: counted neither way when cancelled, as a
+ * timeout when the request's deadline ended it.
  */
 public class BreakerPolicy implements Policy {
 
@@ -50,9 +50,9 @@ public class BreakerPolicy implements Policy {
                     }
                     CallHandle handle = CallHandle.of(exchange);
                     if (handle != null) {
-                        handle.onCancel(permit::release); // at once: the next request may use the slot
-                        if (handle.cancelled()) { // abandoned while it waited for its permit
-                            exchange.setException(new CancelledCallException());
+                        handle.onEnd(() -> endedBySender(handle, permit)); // at once: the next request may use the slot
+                        if (handle.cancelled()) { // ended while it waited for its permit
+                            exchange.setException(handle.reason());
                             callback.done(false);
                             return;
                         }
@@ -60,7 +60,7 @@ public class BreakerPolicy implements Policy {
                     inner.process(exchange, doneSync -> {
                         Exception failure = exchange.getException();
                         if (handle != null && handle.cancelled()) {
-                            permit.release(); // abandoned by its sender: says nothing about the provider
+                            endedBySender(handle, permit); // already given back: a no-op
                         } else if (failure != null) {
                             permit.failed(failure);
                         } else {
@@ -70,6 +70,15 @@ public class BreakerPolicy implements Policy {
                     });
                 });
                 return false;
+            }
+
+            /** A cancelled call says nothing about the provider; one cut by the deadline is its timeout. */
+            private void endedBySender(CallHandle handle, ProviderGuards.Permit permit) {
+                if (handle.timedOut()) {
+                    permit.failed(handle.reason());
+                } else {
+                    permit.release();
+                }
             }
 
             // Being a Service ourselves, Camel leaves the steps' lifecycle to us.

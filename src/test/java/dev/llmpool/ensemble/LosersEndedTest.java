@@ -24,7 +24,8 @@ import dev.llmpool.resilience.ProviderGuards;
  * (FASTEST's first good answer, VOTING's majority), every call at the deadline or when the caller hangs up. The
  * fixture keeps "generating" (waiting out a 10 s latency) until its client closes the connection and counts that
  * as aborted, as Ollama and llama.cpp stop when the client goes. The provider's permit is free again before the
- * caller has its answer, and the breaker counts the call neither way. Deadlines here are 20 s (but for the deadline
+ * caller has its answer; the breaker counts a call merely not needed neither way, and one that ran out of time
+ * (outrun after a hedge, or at the deadline) as a timeout. Deadlines here are 20 s (but for the deadline
  * test), so "ended" cannot be mistaken for "timed out".
  */
 class LosersEndedTest extends PoolTestSupport {
@@ -73,7 +74,10 @@ class LosersEndedTest extends PoolTestSupport {
         assertEquals(200, again.statusCode(), again.body());
         assertEquals(2, A.calls("phi3:mini"), "the second request called phi3: its permit was free");
         assertTrue(eventually(SEEN_WITHIN, () -> A.aborted("phi3:mini") == 2));
-        assertCountedNeitherWay("phi3");
+        CircuitBreaker breaker = breaker("phi3");
+        assertEquals(2, breaker.getMetrics().getNumberOfFailedCalls(),
+                "outrun after a hedge: counted as timeouts, so a hanging provider still opens its breaker");
+        assertEquals(0, breaker.getMetrics().getNumberOfSuccessfulCalls());
     }
 
     @Test
@@ -123,11 +127,14 @@ class LosersEndedTest extends PoolTestSupport {
         return context.getRegistry().lookupByNameAndType("providerGuards", ProviderGuards.class);
     }
 
+    private CircuitBreaker breaker(String provider) {
+        return context.getRegistry().lookupByNameAndType("circuitBreakerRegistry", CircuitBreakerRegistry.class)
+                .circuitBreaker("breaker-" + provider);
+    }
+
     /** Neither a success nor a failure in the provider's breaker, and its bulkhead slots are all back. */
     private void assertCountedNeitherWay(String provider) {
-        CircuitBreaker breaker = context.getRegistry()
-                .lookupByNameAndType("circuitBreakerRegistry", CircuitBreakerRegistry.class)
-                .circuitBreaker("breaker-" + provider);
+        CircuitBreaker breaker = breaker(provider);
         assertTrue(eventually(Duration.ofSeconds(5), () -> breaker.getMetrics().getNumberOfBufferedCalls() == 0
                         && breaker.getState() == CircuitBreaker.State.CLOSED),
                 provider + ": " + breaker.getMetrics().getNumberOfFailedCalls() + " failed, "
