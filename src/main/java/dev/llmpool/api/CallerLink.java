@@ -11,17 +11,30 @@ public final class CallerLink {
     public static final String PROPERTY = "llmpool.callerLink";
 
     private boolean gone;   // guarded by this
+    private boolean kept;   // guarded by this
     private Runnable onGone; // guarded by this
 
     /** {@code action} runs once when the caller goes: at once if it has already gone. Replaces an earlier action. */
     public void onGone(Runnable action) {
         synchronized (this) {
+            if (kept) {
+                return;
+            }
             if (!gone) {
                 onGone = action;
                 return;
             }
         }
         action.run();
+    }
+
+    /**
+     * Other callers wait for this request's result (an identical request, a repeated Idempotency-Key): its work goes
+     * on even if this caller goes.
+     */
+    public synchronized void keep() {
+        kept = true;
+        onGone = null;
     }
 
     /** Forgets the action: the work it would stop is over. */
@@ -32,7 +45,8 @@ public final class CallerLink {
     public void gone() {
         Runnable action;
         synchronized (this) {
-            if (gone) {
+            if (gone || kept) {
+                gone = true;
                 return;
             }
             gone = true;

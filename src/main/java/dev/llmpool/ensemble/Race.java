@@ -39,8 +39,8 @@ import dev.llmpool.streaming.ChunkSink;
  * (its own timer, or a call that ran out of the same budget);</li>
  * <li>ending the losers: every call still running then is ended ({@link CallHandle}), so its permit is free before
  * the caller has the answer and its backend connection closes (the model stops generating); the breaker counts it
- * as a timeout when it ran out of time (the deadline, or outrun after a hedge was fired against it), else neither
- * way;</li>
+ * as a timeout (it had not answered when the outcome was decided or the deadline passed), or neither way when the
+ * caller left;</li>
  * <li>stats (each reply's latency and success, for WEIGHTED) and the time spent waiting on backends
  * ({@code llmpool.backendWaitNanos}).</li>
  * </ul>
@@ -70,8 +70,6 @@ final class Race {
     private final List<String> queried = new ArrayList<>();
     /** Calls sent and not answered yet: ended when the outcome no longer needs them. */
     private final List<Exchange> running = new ArrayList<>();
-    /** Calls a hedge was fired against: too slow by the task's own measure. */
-    private final List<Exchange> hedgedAgainst = new ArrayList<>();
     private final BackendWait backendWait = new BackendWait();
     private Exchange aggregate;
     private int fired;
@@ -149,7 +147,6 @@ final class Race {
                 return;
             }
             hedged = true;
-            hedgedAgainst.addAll(running);
             LOG.info("event=hedge_fired request_id={} task={} after_ms={} provider={} streaming={}", plan.requestId(),
                     plan.task(), plan.hedgeAfterMs(), plan.providers().get(fired).name(), sink != null);
             fireNext();
@@ -305,23 +302,20 @@ final class Race {
     }
 
     /**
-     * Ends calls whose answers are no longer wanted. Those that ran out of time count as their provider's timeouts
-     * (see CallHandle): at the deadline, or when hedged against and outrun; the others were merely not needed.
+     * Ends calls whose answers are no longer wanted (see CallHandle). One that had not answered when the outcome was
+     * decided or the deadline passed counts as its provider's timeout, as it did when it ran on into its budget (so
+     * a provider that hangs still opens its breaker); the calls of a caller who left count neither way.
      */
     private void end(List<Exchange> calls, boolean deadlinePassed) {
         for (Exchange branch : calls) {
             CallHandle handle = CallHandle.of(branch);
-            if (deadlinePassed) {
-                handle.timeOut("no answer within the request's deadline");
-            } else if (wasHedgedAgainst(branch) && !callerLeft) {
-                handle.timeOut("no answer within hedge-after-ms, and a faster provider answered");
-            } else {
+            if (callerLeft) {
                 handle.cancel();
+            } else if (deadlinePassed) {
+                handle.timeOut("no answer within the request's deadline");
+            } else {
+                handle.timeOut("no answer by the time the outcome was decided");
             }
         }
-    }
-
-    private synchronized boolean wasHedgedAgainst(Exchange branch) {
-        return hedgedAgainst.contains(branch);
     }
 }

@@ -129,11 +129,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         if (wire != null) {
             cancellable.remove(wire); // a call that failed before it was sent
         }
-        CallHandle handle = CallHandle.of(exchange);
-        if (handle != null && handle.cancelled()) {
-            exchange.setException(handle.reason()); // whatever came back, nobody reads it
-            return;
-        }
         if (wire != null && failedMidResponse.remove(wire)) {
             exchange.setException(new ProviderException(0, "connection closed mid-response"));
             return;
@@ -168,7 +163,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
                 ctx.set(CUT_TIMER, timer);
             }
             if (handle != null) { // a reset after the response's end is harmless: ConnectionReset checks
-                handle.onEnd(() -> reset.reset(handle.reason()));
+                handle.onEnd(() -> reset.resetSoon(handle.reason()));
             }
         } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
             Long timer = ctx.get(CUT_TIMER);

@@ -7,15 +7,15 @@ import java.util.concurrent.TimeoutException;
 import org.apache.camel.Exchange;
 
 /**
- * Lets whoever sent a provider call end it while it runs. Either way its provider permit is given back at once and
- * its backend connection closes, which stops the model generating (Ollama, llama.cpp and vLLM stop when the client
- * goes); a reply that still arrives is ignored. How the provider's breaker counts it depends on why:
+ * Lets whoever sent a provider call end it while it runs. Either way its bulkhead slot is given back at once and its
+ * backend connection closes, which stops the model generating (Ollama, llama.cpp and vLLM stop when the client goes);
+ * a reply that still arrives is ignored by the sender. The breaker counts what ended the call: a reply that came
+ * back anyway as it is; else the sender's reason:
  * <ul>
- * <li>{@link #cancel()}: the answer is merely not needed (VOTING decided without it, the caller has gone): counted
- * neither way;</li>
- * <li>{@link #timeOut}: the call ran out of time (the request's deadline passed, or it was hedged against for giving
- * no answer within hedge-after-ms and a faster provider then answered): counted as the provider's timeout, as its
- * own timeout would have, so that a provider that hangs still opens its breaker.</li>
+ * <li>{@link #cancel()}: the answer is merely not needed (the caller has gone): counted neither way;</li>
+ * <li>{@link #timeOut}: the call had not answered when the outcome was decided or the deadline passed: counted as the
+ * provider's timeout, as its own timeout would have when it ran on into its budget, so that a provider that hangs
+ * still opens its breaker.</li>
  * </ul>
  */
 public final class CallHandle {
@@ -31,15 +31,12 @@ public final class CallHandle {
         return exchange.getProperty(PROPERTY, CallHandle.class);
     }
 
-    /** The answer is no longer needed: ends the call, counted neither way. Idempotent. */
+    /** The answer is not needed any more (its caller has gone): ends the call, counted neither way. Idempotent. */
     public void cancel() {
         end(new CancelledCallException());
     }
 
-    /**
-     * The call ran out of time (the request's deadline, or it lost a hedged race it had been given
-     * hedge-after-ms to win): ends it as the provider's timeout, {@code why} saying which. Idempotent.
-     */
+    /** The call ran out of time (the outcome was decided without it, or the deadline passed). Idempotent. */
     public void timeOut(String why) {
         end(new TimeoutException(why));
     }
@@ -65,6 +62,17 @@ public final class CallHandle {
     /** True when the call was ended as out of time (a failure of the provider, not a cancel). */
     public synchronized boolean timedOut() {
         return reason instanceof TimeoutException;
+    }
+
+    /** True when {@code failure} is this handle's own ending of the call (or caused by it), not the backend's. */
+    public boolean endedBy(Throwable failure) {
+        Exception why = reason();
+        for (Throwable t = failure; why != null && t != null; t = t.getCause()) {
+            if (t == why) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Why the sender ended the call (the failure its route ends with), or null. */

@@ -1,5 +1,7 @@
 package dev.llmpool.providers;
 
+import java.util.concurrent.TimeUnit;
+
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -24,6 +26,8 @@ import io.vertx.core.net.impl.ConnectionBase;
 public final class ConnectionReset {
 
     private static final String HANDLER = "llmpool-response-ends";
+    /** How long a reply already on its way gets to land before an abandoned call is cut. */
+    static final long LANDING_MS = 15;
 
     private final HttpClientRequest wire;
     private final Channel channel;
@@ -39,6 +43,9 @@ public final class ConnectionReset {
 
     /** Made as the call is sent (before its request is written, so before any of its response is read). */
     public static ConnectionReset of(HttpClientRequest wire) {
+        // A failure while the request is written also fails its response, which is where the caller learns of it;
+        // without a handler Vert.x would log it as an ERROR too (our own reset, when it comes that early)
+        wire.exceptionHandler(failure -> { });
         if (!(wire.connection() instanceof ConnectionBase connection)
                 || !(connection.channel().pipeline().get("codec") instanceof HttpClientCodec)) {
             return new ConnectionReset(wire, null, null); // not HTTP/1.1: a reset ends one stream, never another call
@@ -57,6 +64,19 @@ public final class ConnectionReset {
             ends = fresh;
         }
         return new ConnectionReset(wire, channel, ends);
+    }
+
+    /**
+     * Resets the call a moment from now ({@value #LANDING_MS} ms), unless its response has ended by then: for a call its
+     * sender no longer needs, whose reply may already be on its way. A reply that lands in time counts for the
+     * provider as it is (a fast "HTTP 500" stays that, not a "timed out" of ours); a call still generating is cut.
+     */
+    public void resetSoon(Throwable cause) {
+        if (channel == null) {
+            wire.reset(0, cause);
+            return;
+        }
+        channel.eventLoop().schedule(() -> reset(cause), LANDING_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Resets the call with {@code cause} as its failure, unless its response has ended meanwhile. */

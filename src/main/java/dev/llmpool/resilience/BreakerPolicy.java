@@ -19,8 +19,9 @@ import dev.llmpool.providers.ProviderCallPreparer;
  * from the provider's circuit breaker and bulkhead, and their outcome (an exception or not) is recorded when they
  * end, asynchronously. An open breaker fails the call with CallNotPermittedException, a full bulkhead with
  * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend. A call
- * its sender ends ({@link CallHandle}) gives its permit back at once: counted neither way when cancelled, as a
- * timeout when the request's deadline ended it.
+ * its sender ends ({@link CallHandle}) gives its bulkhead slot back at once; the breaker then counts what ended it:
+ * the sender's abort (neither way when cancelled, a timeout when it ran out of time), or a reply that came back
+ * anyway, as it is.
  */
 public class BreakerPolicy implements Policy {
 
@@ -50,18 +51,19 @@ public class BreakerPolicy implements Policy {
                     }
                     CallHandle handle = CallHandle.of(exchange);
                     if (handle != null) {
-                        handle.onEnd(() -> endedBySender(handle, permit)); // at once: the next request may use the slot
+                        handle.onEnd(permit::freeSlot); // at once: the next request may use the slot
                         if (handle.cancelled()) { // ended while it waited for its permit
                             exchange.setException(handle.reason());
+                            endedBySender(handle, permit);
                             callback.done(false);
                             return;
                         }
                     }
                     inner.process(exchange, doneSync -> {
                         Exception failure = exchange.getException();
-                        if (handle != null && handle.cancelled()) {
-                            endedBySender(handle, permit); // already given back: a no-op
-                        } else if (failure != null) {
+                        if (handle != null && handle.endedBy(failure)) {
+                            endedBySender(handle, permit);
+                        } else if (failure != null) { // a reply that came back anyway counts as it is
                             permit.failed(failure);
                         } else {
                             permit.succeeded();
@@ -72,7 +74,7 @@ public class BreakerPolicy implements Policy {
                 return false;
             }
 
-            /** A cancelled call says nothing about the provider; one cut by the deadline is its timeout. */
+            /** A call its sender cancelled says nothing about the provider; one that ran out of time is its timeout. */
             private void endedBySender(CallHandle handle, ProviderGuards.Permit permit) {
                 if (handle.timedOut()) {
                     permit.failed(handle.reason());

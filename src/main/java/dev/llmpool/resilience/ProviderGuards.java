@@ -115,13 +115,17 @@ public final class ProviderGuards {
         }
     }
 
-    /** Given back exactly once: succeeded, failed or released (cancelled: counts neither way). */
+    /**
+     * Given back exactly once: succeeded, failed or released (cancelled: counts neither way). The bulkhead slot may go
+     * back earlier ({@link #freeSlot()}), when the call's sender has ended it and its outcome is still to come.
+     */
     public static final class Permit {
         private final CircuitBreaker breaker;
         private final Bulkhead bulkhead;
         private final RuntimeException refusal;
         private final long startedNanos = System.nanoTime();
         private final AtomicBoolean returned = new AtomicBoolean();
+        private final AtomicBoolean slotFreed = new AtomicBoolean();
 
         Permit(CircuitBreaker breaker, Bulkhead bulkhead, RuntimeException refusal) {
             this.breaker = breaker;
@@ -129,6 +133,7 @@ public final class ProviderGuards {
             this.refusal = refusal;
             if (refusal != null) {
                 returned.set(true);
+                slotFreed.set(true);
             }
         }
 
@@ -155,13 +160,18 @@ public final class ProviderGuards {
             }
         }
 
+        /** The bulkhead slot goes back now; the breaker still gets the call's outcome when it ends. */
+        public void freeSlot() {
+            if (slotFreed.compareAndSet(false, true) && bulkhead != null) {
+                bulkhead.onComplete();
+            }
+        }
+
         private boolean giveBack() {
             if (!returned.compareAndSet(false, true)) {
                 return false;
             }
-            if (bulkhead != null) {
-                bulkhead.onComplete();
-            }
+            freeSlot();
             return true;
         }
     }

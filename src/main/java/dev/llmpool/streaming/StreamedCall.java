@@ -68,7 +68,7 @@ public class StreamedCall extends AsyncProcessorSupport {
             HttpClientRequest request = created.result();
             if (handle != null) {
                 ConnectionReset reset = ConnectionReset.of(request);
-                handle.onEnd(() -> reset.reset(handle.reason()));
+                handle.onEnd(() -> reset.resetSoon(handle.reason()));
             }
             request.send(Buffer.buffer(body)).onComplete(answer -> {
                 if (answer.failed()) {
@@ -92,10 +92,12 @@ public class StreamedCall extends AsyncProcessorSupport {
         private final long startedNanos = System.nanoTime();
         private long promptTokens;
         private long completionTokens;
+        private final CallHandle handle;
         private boolean ended;
 
         Reading(Exchange exchange, AsyncCallback callback, ProviderCall call, Consumer<String> tokens) {
             this.exchange = exchange;
+            this.handle = CallHandle.of(exchange);
             this.callback = callback;
             this.call = call;
             this.tokens = tokens;
@@ -147,7 +149,8 @@ public class StreamedCall extends AsyncProcessorSupport {
         }
 
         void fail(String reason) {
-            end(null, new ProviderException(0, reason));
+            Exception why = handle == null ? null : handle.reason();
+            end(null, why != null ? why : new ProviderException(0, reason)); // ended by its sender, or the backend's
         }
 
         private void end(ProviderReply reply, Exception failure) {

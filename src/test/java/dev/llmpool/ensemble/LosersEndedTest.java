@@ -5,15 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.llmpool.PoolTestSupport;
@@ -24,8 +31,8 @@ import dev.llmpool.resilience.ProviderGuards;
  * (FASTEST's first good answer, VOTING's majority), every call at the deadline or when the caller hangs up. The
  * fixture keeps "generating" (waiting out a 10 s latency) until its client closes the connection and counts that
  * as aborted, as Ollama and llama.cpp stop when the client goes. The provider's permit is free again before the
- * caller has its answer; the breaker counts a call merely not needed neither way, and one that ran out of time
- * (outrun after a hedge, or at the deadline) as a timeout. Deadlines here are 20 s (but for the deadline
+ * caller has its answer; the breaker counts a call that had not answered when the outcome was decided (or at the
+ * deadline) as a timeout, and the calls of a caller who left neither way. Deadlines here are 20 s (but for the deadline
  * test), so "ended" cannot be mistaken for "timed out".
  */
 class LosersEndedTest extends PoolTestSupport {
@@ -33,6 +40,13 @@ class LosersEndedTest extends PoolTestSupport {
     private static final Duration GENERATING = Duration.ofSeconds(10);
     /** How long the fixture may take to see a closed connection (it polls the kernel's TCP table). */
     private static final Duration SEEN_WITHIN = Duration.ofSeconds(2);
+
+    private final ExecutorService callers = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopCallers() {
+        callers.shutdownNow();
+    }
 
     @Override
     protected String extraConfig() {
@@ -53,6 +67,9 @@ class LosersEndedTest extends PoolTestSupport {
                 pool.tasks.short.hedge-after-ms=50
                 pool.tasks.short.deadline-ms=600
                 pool.tasks.short.prompt=prompts/expand_queries.md
+                pool.tasks.shared.providers=phi3
+                pool.tasks.shared.deadline-ms=20000
+                pool.tasks.shared.prompt=prompts/expand_queries.md
                 """;
     }
 
@@ -74,10 +91,7 @@ class LosersEndedTest extends PoolTestSupport {
         assertEquals(200, again.statusCode(), again.body());
         assertEquals(2, A.calls("phi3:mini"), "the second request called phi3: its permit was free");
         assertTrue(eventually(SEEN_WITHIN, () -> A.aborted("phi3:mini") == 2));
-        CircuitBreaker breaker = breaker("phi3");
-        assertEquals(2, breaker.getMetrics().getNumberOfFailedCalls(),
-                "outrun after a hedge: counted as timeouts, so a hanging provider still opens its breaker");
-        assertEquals(0, breaker.getMetrics().getNumberOfSuccessfulCalls());
+        assertCountedAsTimeouts("phi3", 2);
     }
 
     @Test
@@ -90,7 +104,7 @@ class LosersEndedTest extends PoolTestSupport {
         assertTrue(eventually(SEEN_WITHIN, () -> C.aborted("gemma2:9b") == 1),
                 "two agreeing answers decided it: gemma2's call was closed");
         assertEquals(0, A.aborted("phi3:mini") + B.aborted("llama3.1:8b"), "the answers that came were not aborted");
-        assertCountedNeitherWay("gemma2");
+        assertCountedAsTimeouts("gemma2", 1);
     }
 
     @Test
@@ -109,18 +123,47 @@ class LosersEndedTest extends PoolTestSupport {
         A.model("phi3:mini").latency(GENERATING);
         B.model("llama3.1:8b").latency(GENERATING);
         CountDownLatch llamaCalled = B.onCall("llama3.1:8b");
-        String json = "{\"task\":\"race\",\"prompt\":\"x\"}";
-        try (Socket caller = new Socket("127.0.0.1", port)) {
-            OutputStream out = caller.getOutputStream();
-            out.write(("POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + json.length() + "\r\n\r\n" + json).getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+        try (Socket caller = post("{\"task\":\"race\",\"prompt\":\"x\"}")) {
             assertTrue(llamaCalled.await(10, TimeUnit.SECONDS), "the hedge was fired: both calls are running");
         }
         assertTrue(eventually(SEEN_WITHIN, () -> A.aborted("phi3:mini") == 1 && B.aborted("llama3.1:8b") == 1),
                 "both calls were closed when the caller left, long before their 10 s answers");
         assertCountedNeitherWay("phi3");
         assertCountedNeitherWay("llama31");
+    }
+
+    @Test
+    void aCallerWhoHangsUpWhileAnIdenticalRequestWaitsForTheAnswerLeavesTheWorkRunning() throws Exception {
+        A.model("phi3:mini").answer("shared answer").latency(Duration.ofMillis(1500));
+        CountDownLatch called = A.onCall("phi3:mini");
+        String json = "{\"task\":\"shared\",\"prompt\":\"same question\"}";
+        CompletableFuture<HttpResponse<String>> waiter;
+        try (Socket first = post(json)) {
+            assertTrue(called.await(10, TimeUnit.SECONDS));
+            waiter = CompletableFuture.supplyAsync(() -> infer(json), callers);
+            assertTrue(eventually(Duration.ofSeconds(10), () -> coalesced() == 1), "the second request waits for the first");
+        }
+        HttpResponse<String> r = waiter.get(20, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("shared answer", json(r).path("content").asText());
+        assertEquals(0, A.aborted("phi3:mini"), "the call another caller waited for was not ended");
+        assertEquals(1, A.calls("phi3:mini"));
+    }
+
+    /** Sends a request on a raw socket, to be closed by the caller before the answer. */
+    private Socket post(String json) throws java.io.IOException {
+        Socket caller = new Socket("127.0.0.1", port);
+        OutputStream out = caller.getOutputStream();
+        out.write(("POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + json.length() + "\r\n\r\n" + json).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return caller;
+    }
+
+    private double coalesced() {
+        Counter c = context.getRegistry().findSingleByType(MeterRegistry.class).find("llmpool.cache.requests")
+                .tag("result", "coalesced").counter();
+        return c == null ? 0 : c.count();
     }
 
     private ProviderGuards guards() {
@@ -130,6 +173,19 @@ class LosersEndedTest extends PoolTestSupport {
     private CircuitBreaker breaker(String provider) {
         return context.getRegistry().lookupByNameAndType("circuitBreakerRegistry", CircuitBreakerRegistry.class)
                 .circuitBreaker("breaker-" + provider);
+    }
+
+    /**
+     * Calls that had not answered when the outcome was decided count as timeouts (a provider that hangs still opens its
+     * breaker), with their bulkhead slots back.
+     */
+    private void assertCountedAsTimeouts(String provider, int calls) {
+        CircuitBreaker breaker = breaker(provider);
+        assertTrue(eventually(Duration.ofSeconds(5), () -> breaker.getMetrics().getNumberOfFailedCalls() == calls),
+                provider + ": " + breaker.getMetrics().getNumberOfFailedCalls() + " failed");
+        assertEquals(0, breaker.getMetrics().getNumberOfSuccessfulCalls());
+        Bulkhead bulkhead = guards().bulkhead(provider);
+        assertEquals(bulkhead.getMetrics().getMaxAllowedConcurrentCalls(), bulkhead.getMetrics().getAvailableConcurrentCalls());
     }
 
     /** Neither a success nor a failure in the provider's breaker, and its bulkhead slots are all back. */
