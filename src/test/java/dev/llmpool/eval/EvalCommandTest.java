@@ -2,7 +2,6 @@ package dev.llmpool.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -262,6 +261,21 @@ class EvalCommandTest {
         assertEquals(2, noData.code);
         assertTrue(noData.err.contains("eval: no such data file: " + dir.resolve("missing.jsonl")), noData.err);
         assertNoModelCalled();
+    }
+
+    @Test
+    void theShippedExampleSetReadsWhole() throws IOException {
+        CaseReader.Result shipped = new CaseReader(JSON).read(Path.of("eval", "rerank_candidates.jsonl"));
+
+        assertEquals(List.of(), shipped.skipped());
+        assertEquals(12, shipped.cases().size());
+        for (EvalCase c : shipped.cases()) {
+            assertEquals(MatchMode.JSON, c.match());
+            List<Integer> order = new ArrayList<>();
+            JSON.readTree(c.expected()).forEach(n -> order.add(n.asInt()));
+            assertEquals(Set.of(1, 2, 3), new HashSet<>(order), c.id() + ": an order of the three candidates");
+            assertTrue(c.isCorrect("```json\n" + c.expected() + "\n```"), c.id());
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
