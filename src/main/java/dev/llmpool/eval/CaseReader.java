@@ -41,6 +41,9 @@ final class CaseReader {
             int number = 0;
             for (String text = in.readLine(); text != null; text = in.readLine()) {
                 number++;
+                if (number == 1 && text.startsWith("\uFEFF")) {
+                    text = text.substring(1);  // a byte order mark some editors write
+                }
                 if (text.isBlank()) {
                     continue;
                 }

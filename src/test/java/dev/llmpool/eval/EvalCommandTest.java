@@ -191,6 +191,8 @@ class EvalCommandTest {
         assertTrue(run.out.matches("(?s).*\\nCONSENSUS +strategy +100\\.0% .* " + majority + "/200 .* "
                 + (CASES - majority) + " \\(" + (CASES - majority) + "x 422\\).*"), run.out);
         assertTrue(run.err.contains("1200/1200"), run.err);
+        assertTrue(run.err.contains("eval: 4 requests at once over phi3,llama31,gemma2 (--concurrency 8 is above"),
+                "each row sends at most its providers' max-concurrency at once: " + run.err);
         assertFalse(run.out.contains("[####"), "the progress bar is on stderr only");
 
         // the README's table is this run's (scripted backends)
@@ -203,7 +205,7 @@ class EvalCommandTest {
     void malformedLinesAreReportedWithTheirNumbersAndSkipped() throws IOException {
         Path data = dir.resolve("cases.jsonl");
         Files.writeString(data, String.join("\n",
-                "{\"prompt\": \"case-1\", \"expected\": \"the answer 1\"}",
+                "\uFEFF{\"prompt\": \"case-1\", \"expected\": \"the answer 1\"}",             // 1: after a BOM
                 "{\"prompt\": \"case-2\", \"expected\": ",                                 // 2: cut short
                 "",                                                                        // 3: blank, ignored
                 "[\"case-4\"]",                                                            // 4: not an object
