@@ -52,7 +52,7 @@ public class TaskResolver implements Processor {
         Map<String, String> skipped = new LinkedHashMap<>();
         String only = exchange.getProperty(ONLY_PROVIDER, String.class);
         for (String name : only != null ? List.of(only) : task.providers()) {
-            String down = health.downReason(name);
+            String down = config.provider(name) == null ? "not configured" : health.downReason(name);
             if (down == null) {
                 usable.add(config.provider(name));
             } else {
