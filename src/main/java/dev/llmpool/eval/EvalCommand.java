@@ -137,6 +137,10 @@ public final class EvalCommand {
             err.println("provider " + p.path("name").asText() + " (" + p.path("model").asText() + "): "
                     + p.path("status").asText() + (p.hasNonNull("last_error") ? " " + p.path("last_error").asText() : ""));
         }
+        if (options.strategies().contains(Strategy.JUDGE) && task.judge() == null) {
+            err.println("eval: task '" + task.name() + "' names no judge (pool.tasks." + task.name() + ".judge): its "
+                    + "JUDGE row gets the candidate of the heaviest provider, unjudged");
+        }
         List<Evaluation.RowPlan> plans = new ArrayList<>();
         for (Strategy s : options.strategies()) {
             plans.add(new Evaluation.RowPlan(s.name(), EvalRow.Kind.STRATEGY, s, null,

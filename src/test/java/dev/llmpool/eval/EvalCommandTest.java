@@ -80,6 +80,9 @@ class EvalCommandTest {
             Set<Integer> right = RIGHT.get(p);
             // the right answer in another spelling than expected, so "normalised" matching is what makes it right
             BACKENDS[p].model(PROVIDERS[p][1]).answerToPrompt(asked -> {
+                if (asked.startsWith("You are judging answers")) {  // prompts/judge.md: this provider is the judge
+                    return oracleVerdict(asked);
+                }
                 int i = caseOf(asked);
                 return right.contains(i) ? "  The Answer " + i + "\n" : "wrong answer " + i + " from " + provider;
             });
@@ -96,6 +99,7 @@ class EvalCommandTest {
                 pool.limits.max-deadline-ms=60000
                 pool.tasks.quiz.providers=phi3,llama31,gemma2
                 pool.tasks.quiz.strategy=FASTEST
+                pool.tasks.quiz.judge=phi3
                 pool.tasks.quiz.prompt=%s
                 pool.tasks.quiz.deadline-ms=60000
                 """.formatted(dir.resolve("quiz.md")));
@@ -106,14 +110,15 @@ class EvalCommandTest {
         Path data = writeCases();
         Path out = dir.resolve("results.json");
 
-        Run run = eval("--task", "quiz", "--data", data.toString(), "--strategies", "FASTEST,VOTING,CONSENSUS",
+        Run run = eval("--task", "quiz", "--data", data.toString(), "--strategies", "FASTEST,VOTING,CONSENSUS,JUDGE",
                 "--concurrency", "8", "--out", out.toString());
 
         assertEquals(0, run.code, run.err);
         JsonNode report = JSON.readTree(out.toFile());
         Map<String, JsonNode> rows = new java.util.LinkedHashMap<>();
         report.path("rows").forEach(r -> rows.put(r.path("name").asText(), r));
-        assertEquals(List.of("FASTEST", "VOTING", "CONSENSUS", "phi3", "llama31", "gemma2"), List.copyOf(rows.keySet()));
+        assertEquals(List.of("FASTEST", "VOTING", "CONSENSUS", "JUDGE", "phi3", "llama31", "gemma2"),
+                List.copyOf(rows.keySet()));
 
         // single providers: exactly 70%, no errors, each case judged as scripted
         for (int p = 0; p < PROVIDERS.length; p++) {
@@ -164,6 +169,15 @@ class EvalCommandTest {
             }
         }
 
+        // JUDGE with a judge that always picks a right candidate when there is one: right whenever any provider is
+        int anyRight = 0;
+        for (int i = 0; i < CASES; i++) {
+            anyRight += rightCount(i) >= 1 ? 1 : 0;
+        }
+        JsonNode judge = rows.get("JUDGE");
+        assertEquals(CASES, judge.path("answered").asInt());
+        assertEquals(anyRight, judge.path("correct").asInt());
+
         // the significance line: VOTING beats the best single provider (all three tie at 70%: the first, phi3)
         JsonNode votingVsBest = report.path("comparisons").get(1);
         assertEquals("VOTING", votingVsBest.path("strategy").asText());
@@ -190,7 +204,7 @@ class EvalCommandTest {
         assertTrue(run.out.matches("(?s).*\\nVOTING +strategy +" + percent(majority + loneHeaviest) + " .*"), run.out);
         assertTrue(run.out.matches("(?s).*\\nCONSENSUS +strategy +100\\.0% .* " + majority + "/200 .* "
                 + (CASES - majority) + " \\(" + (CASES - majority) + "x 422\\).*"), run.out);
-        assertTrue(run.err.contains("1200/1200"), run.err);
+        assertTrue(run.err.contains("1400/1400"), run.err);
         assertTrue(run.err.contains("eval: 4 requests at once over phi3,llama31,gemma2 (--concurrency 8 is above"),
                 "each row sends at most its providers' max-concurrency at once: " + run.err);
         assertFalse(run.out.contains("[####"), "the progress bar is on stderr only");
@@ -198,7 +212,7 @@ class EvalCommandTest {
         // the README's table is this run's (scripted backends)
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target", "eval-scripted-run.txt"), run.out + "\nmajority (>=2 right): " + majority
-                + ", lone right provider is llama31 (weight tie-break): " + loneHeaviest + "\n");
+                + ", lone right provider is llama31 (weight tie-break): " + loneHeaviest + ", any right: " + anyRight + "\n");
     }
 
     @Test
@@ -309,6 +323,15 @@ class EvalCommandTest {
         for (FakeBackend b : BACKENDS) {
             assertEquals(0, b.totalCalls(), "no completion call may be made");
         }
+    }
+
+    /**
+     * The judge's reply to prompts/judge.md: the first candidate ("[n]" then its answer) that is a right answer, as
+     * the JSON verdict the JUDGE strategy expects; candidate 1 when none is.
+     */
+    private static String oracleVerdict(String judgePrompt) {
+        Matcher right = Pattern.compile("\\[(\\d+)\\]\\nThe Answer").matcher(judgePrompt);
+        return "{\"choice\": " + (right.find() ? right.group(1) : "1") + ", \"reason\": \"scripted\"}";
     }
 
     private static int rightCount(int i) {
