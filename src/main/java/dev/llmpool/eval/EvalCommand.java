@@ -110,8 +110,8 @@ public final class EvalCommand {
 
     /**
      * Requests at once for a row over these providers: {@code --concurrency}, but no more than the smallest
-     * {@code max-concurrency} among them, since the pool refuses calls over it as busy (503s that would measure the
-     * evaluation's own load, not the models). Said on stderr when it lowers the figure.
+     * {@code max-concurrency} among them: more would only queue for a slot inside the pool, and the row's latency
+     * would measure the evaluation's own load, not the models. Said on stderr when it lowers the figure.
      */
     private int inFlight(int concurrency, List<String> providers, PoolConfig config) {
         ProviderConfig narrowest = providers.stream().map(config::provider)
