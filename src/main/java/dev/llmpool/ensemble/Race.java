@@ -124,7 +124,7 @@ final class Race {
         branch.setProperty(TaskResolver.PLAN, plan);
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
-                plan.temperature(), plan.format(), plan.deadlineNanos()));
+                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());
         running.add(branch);
         backendWait.callStarted();
