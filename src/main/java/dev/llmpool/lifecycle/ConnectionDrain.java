@@ -16,7 +16,9 @@ import io.vertx.core.http.HttpServerRequest;
  * gate sits in front of them: once {@link #stopAccepting()} is called, a new connection is closed as soon as it is
  * accepted (the caller's request fails before it is read: safe to send elsewhere), a request arriving on an open
  * keep-alive connection is answered with {@code Connection: close}, and each connection is closed as soon as it has
- * no request left to answer. Installed on the pool's HTTP servers by AsyncVertxPlatformHttpEngine.
+ * no request left to answer. Installed on the pool's HTTP servers by AsyncVertxPlatformHttpEngine; when
+ * platform-http's own server serves the port instead (its authentication on), there is no drain: Camel's
+ * ShutdownStrategy still lets the requests in flight finish, and suspended routes answer later ones with 503.
  */
 public class ConnectionDrain {
 

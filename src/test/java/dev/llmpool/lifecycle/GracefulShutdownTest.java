@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -22,14 +23,14 @@ import dev.llmpool.fixture.FakeBackend;
 import dev.llmpool.fixture.PoolProcess;
 
 /**
- * SIGTERM to the real process (issue 21's proof): 50 requests in flight on a backend that takes 1 s all answer
- * 200, readiness turns 503 at once, new connections fail after the grace period, and the process exits 0 before
+ * SIGTERM to the real process (issue 21's proof): 50 requests in flight on a backend that answers 1 s after the
+ * grace period all answer 200, readiness turns 503 at once, new connections fail after the grace period, and the process exits 0 before
  * the grace period plus the longest deadline plus 1 s. A second SIGTERM ends it at once.
  */
 class GracefulShutdownTest {
 
     private static final long GRACE_MS = 1500;
-    private static final long MAX_DEADLINE_MS = 5000;
+    private static final long MAX_DEADLINE_MS = 15000;
     private static final int CALLS = 50;
     private static final FakeBackend BACKEND = FakeBackend.start();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -58,20 +59,43 @@ class GracefulShutdownTest {
                 """.formatted(GRACE_MS, MAX_DEADLINE_MS, CALLS));
     }
 
-    private static List<CompletableFuture<HttpResponse<String>>> callsInFlight(PoolProcess pool) {
+    private static HttpRequest inferRequest(PoolProcess pool, String prompt) {
+        // enrich_metadata: phi3 only; a prompt each, so that none is coalesced with another
+        String body = "{\"task\":\"enrich_metadata\",\"prompt\":\"" + prompt + "\",\"deadline_ms\":" + MAX_DEADLINE_MS + "}";
+        return HttpRequest.newBuilder(URI.create(pool.url() + "/v1/infer")).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    /**
+     * 50 requests, all at the backend when this returns: each answers {@code GRACE_MS} + 1 s after {@code release}
+     * opens, so that they are still in flight once the port takes no new connection (a freshly started JVM on a
+     * loaded machine takes its time to let 50 through, so a fixed latency alone would not keep them all in flight
+     * at once).
+     */
+    private static List<CompletableFuture<HttpResponse<String>>> callsInFlight(PoolProcess pool, CountDownLatch release)
+            throws Exception {
+        HttpResponse<String> first = HTTP.send(inferRequest(pool, "warm-up"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, first.statusCode(), first.body());
+        BACKEND.model("phi3:mini").answer(request -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+                Thread.sleep(GRACE_MS + 1000);  // still answering once new connections are refused
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "phi3 says hello";
+        });
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < CALLS; i++) {
-            // enrich_metadata: phi3 only; a prompt each, so that none is coalesced with another
-            String body = "{\"task\":\"enrich_metadata\",\"prompt\":\"question " + i + "\",\"deadline_ms\":" + MAX_DEADLINE_MS + "}";
-            calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(pool.url() + "/v1/infer"))
-                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+            calls.add(HTTP.sendAsync(inferRequest(pool, "question " + i), HttpResponse.BodyHandlers.ofString()));
         }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (BACKEND.inFlight("phi3:mini") < CALLS && System.nanoTime() < until) {
             LockSupport.parkNanos(5_000_000);
         }
-        assertEquals(CALLS, BACKEND.inFlight("phi3:mini"), "every request is at the backend: " + pool.logTail());
+        assertEquals(CALLS, BACKEND.inFlight("phi3:mini"), () -> "every request is at the backend; the calls: "
+                + calls.stream().map(c -> c.isDone() ? c.handle((r, e) -> e != null ? e.toString() : "status "
+                + r.statusCode()).join() : "pending").toList() + "\n" + pool.logTail());
         return calls;
     }
 
@@ -82,9 +106,11 @@ class GracefulShutdownTest {
     @Test
     void sigtermLetsEveryRequestInFlightFinishThenExitsZero() throws Exception {
         try (PoolProcess pool = startPool()) {
-            List<CompletableFuture<HttpResponse<String>>> calls = callsInFlight(pool);
+            CountDownLatch release = new CountDownLatch(1);
+            List<CompletableFuture<HttpResponse<String>>> calls = callsInFlight(pool, release);
             long t0 = System.nanoTime();
             pool.sigterm();
+            release.countDown();
 
             FreshConnection.Reply ready = FreshConnection.get(pool.port, "/health/ready");
             long readyMs = msSince(t0);
@@ -110,14 +136,16 @@ class GracefulShutdownTest {
             assertEquals(0, pool.exitValue(), pool.logTail());
             assertTrue(exitMs < limitMs, "exited " + exitMs + " ms after SIGTERM; the bound is " + limitMs + " ms");
             assertEquals(1, pool.logLines("event=shutdown_complete status=0").size(), pool.logTail());
+            System.out.printf("graceful shutdown: ready 503 after %d ms, new connections fail after %d ms, exit 0 after"
+                    + " %d ms (grace %d ms)%n", readyMs, refusedMs, exitMs, GRACE_MS);
         }
     }
 
     @Test
     void aSecondSigtermEndsTheProcessAtOnce() throws Exception {
         try (PoolProcess pool = startPool()) {
-            BACKEND.model("phi3:mini").latency(Duration.ofSeconds(4));
-            callsInFlight(pool);
+            CountDownLatch release = new CountDownLatch(1);  // never opened: the answers are still due at the end
+            callsInFlight(pool, release);
             pool.sigterm();
             assertTrue(eventuallyLogged(pool, "event=shutdown_started"), pool.logTail());
             long t0 = System.nanoTime();
