@@ -64,6 +64,7 @@ public class GracefulShutdown {
             return;
         }
         exit = then;
+        readiness.shuttingDown(); // before this returns: the next probe already sees it
         Thread t = new Thread(this::run, "llmpool-shutdown");
         t.start(); // not a daemon: the JVM stays until it is done
     }
@@ -82,7 +83,6 @@ public class GracefulShutdown {
         long deadlineMs = longestDeadlineMs.getAsLong();
         LOG.info("event=shutdown_started grace_ms={} longest_deadline_ms={} inflight={}", graceMs, deadlineMs,
                 camel.getInflightRepository().size());
-        readiness.shuttingDown();
         startWatchdog(graceMs + deadlineMs + STOP_MARGIN_MS);
         try {
             Thread.sleep(graceMs);
