@@ -28,6 +28,10 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("eval")) {  // evaluation of strategies on labelled cases (README)
+            dev.llmpool.eval.EvalCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Main main = create();
         onSigterm(main);
         main.run(args);
@@ -55,7 +59,7 @@ public final class Application {
     }
 
     /** The pool's camel-main, configured from the working directory (or the jar's copies); not yet started. */
-    static Main create() throws IOException, URISyntaxException {
+    public static Main create() throws IOException, URISyntaxException {
         Main main = new Main();
         main.configure().addConfiguration(PoolBeans.class);
         boolean local = Files.isRegularFile(Path.of("application.properties"));

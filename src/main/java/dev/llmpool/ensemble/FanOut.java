@@ -82,7 +82,7 @@ final class FanOut {
         branch.setProperty(TaskResolver.PLAN, plan);
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
-                plan.temperature(), plan.format(), plan.deadlineNanos()));
+                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
         calls.send(p.name(), branch, () -> onReply(branch));
     }
 
