@@ -122,6 +122,8 @@ public class PoolBeans implements CamelConfiguration {
     private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
+    @PropertyInject(value = "pool.shutdown.grace-ms", defaultValue = "2000")
+    private long shutdownGraceMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -203,7 +205,8 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("errorResponder", new ErrorResponder(mapper));
         r.bind("backendRequest", new BackendRequestEncoder(mapper));
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
-        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs));
+        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs,
+                guards::inFlight));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         r.bind("requestMetrics", requestMetrics);
@@ -304,10 +307,23 @@ public class PoolBeans implements CamelConfiguration {
         httpEngine.setCamelContext(camel);
         r.bind("platform-http-engine", httpEngine);
 
+        // --- Running as a fleet (issue 21, README "Deploy"): readiness and liveness probes through Camel's health-check
+        // API, and the graceful shutdown a SIGTERM starts (Application), which drains the HTTP servers' connections.
+        var readiness = new dev.llmpool.lifecycle.PoolReadiness();
+        r.bind("poolReadiness", readiness);  // and in Camel's health-check registry once it exists (below)
+        r.bind("livenessProbe", dev.llmpool.lifecycle.HealthProbe.liveness(mapper));
+        r.bind("readinessProbe", dev.llmpool.lifecycle.HealthProbe.readiness(mapper));
+        var drain = new dev.llmpool.lifecycle.ConnectionDrain();
+        r.bind("connectionDrain", drain);  // AsyncVertxPlatformHttpEngine puts it in front of its servers
+        r.bind("gracefulShutdown", new dev.llmpool.lifecycle.GracefulShutdown(camel, vertx, readiness, drain,
+                shutdownGraceMs, () -> config.current().limits().maxDeadlineMs()));
+        // --- end of issue 21 -------------------------------------------------------------------------------------
+
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                org.apache.camel.health.HealthCheckRegistry.get(context).register(readiness); // issue 21: /health/ready
             }
 
             @Override
@@ -316,6 +332,7 @@ public class PoolBeans implements CamelConfiguration {
                 // requests run on their connection's event loop: one loop per core, so routing uses every core
                 AsyncVertxPlatformHttpEngine.serveOnEventLoops(camel, httpPort,
                         eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
+                readiness.started();
             }
         });
     }

@@ -78,6 +78,13 @@ public final class ProviderGuards {
         return g == null ? null : g.bulkhead();
     }
 
+    /** Calls to the provider in flight now (permits its bulkhead has given out). */
+    public int inFlight(String provider) {
+        Guard g = guards.get(provider);
+        return g == null ? 0 : g.bulkhead().getBulkheadConfig().getMaxConcurrentCalls()
+                - g.bulkhead().getMetrics().getAvailableConcurrentCalls();
+    }
+
     /** A permit to call the provider now, or a refused one ({@link Permit#refusal()} says why); never waits. */
     public Permit tryAcquire(String provider) {
         Guard g = guards.get(provider);
