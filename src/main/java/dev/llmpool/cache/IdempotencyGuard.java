@@ -96,7 +96,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         String fingerprint = keys.fingerprint(req);
         String key = scoped(exchange, given);
         InFlight.Flight<Entry> mine = new InFlight.Flight<>(fingerprint);
-        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine);
+        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine, exchange);
         CompletableFuture<Entry> decided;
         if (running != null) {
             if (!running.fingerprint().equals(fingerprint)) {
