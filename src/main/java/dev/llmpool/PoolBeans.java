@@ -203,6 +203,21 @@ public class PoolBeans implements CamelConfiguration {
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));
+        // --- Observability (issue 18, README "Operations") ------------------------------------------------------
+        // tokens per provider/task/tenant (the provider routes' last step and the streaming race), per-provider gauges
+        dev.llmpool.metrics.TokenMeter tokenMeter = new dev.llmpool.metrics.TokenMeter(metrics);
+        r.bind("tokenMeter", tokenMeter);
+        var providerGauges = new dev.llmpool.metrics.ProviderGauges(metrics, guards, health);
+        providerGauges.apply(config.current());
+        config.onChange(providerGauges::apply);
+        // the JVM's own meters (jvm_memory_used_bytes, jvm_threads_live_threads, jvm_gc_*, CPU, uptime)
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        var gcMetrics = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gcMetrics.bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        // --- end of issue 18 ---------------------------------------------------------------------------------------
 
         // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
         // Both keep their entries in a Store: this process's memory (Caffeine), or Redis shared by every instance
@@ -268,7 +283,8 @@ public class PoolBeans implements CamelConfiguration {
                 .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
                 .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
                 .build());
-        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards));
+        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards,
+                tokenMeter));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
@@ -276,6 +292,7 @@ public class PoolBeans implements CamelConfiguration {
             @Override
             protected void doStop() {
                 timers.shutdownNow();
+                gcMetrics.close();
                 if (vertx != null) {
                     vertx.close();
                 }

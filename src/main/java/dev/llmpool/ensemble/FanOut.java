@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.metrics.BackendWait;
+import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
@@ -40,6 +42,7 @@ final class FanOut {
     private final ProviderStats stats;
 
     private final List<String> queried = new ArrayList<>();
+    private final BackendWait backendWait = new BackendWait(); // for the overhead histogram
     private Exchange aggregate;
     private int fired;
     private int returned;
@@ -81,8 +84,10 @@ final class FanOut {
         Exchange branch = new DefaultExchange(exchange.getContext());
         branch.setProperty(TaskResolver.PLAN, plan);
         branch.setProperty(FIRED_NANOS, System.nanoTime());
+        branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos()));
+        backendWait.started();
         calls.send(p.name(), branch, () -> onReply(branch));
     }
 
@@ -106,6 +111,7 @@ final class FanOut {
     }
 
     private void onReply(Exchange branch) {
+        backendWait.ended();
         recordStats(branch);
         boolean finishNow;
         synchronized (this) {
@@ -174,6 +180,7 @@ final class FanOut {
         } catch (RuntimeException e) {
             exchange.setException(e);
         }
+        backendWait.recordOn(exchange);
         callback.done(false);
     }
 }

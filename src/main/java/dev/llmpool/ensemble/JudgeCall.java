@@ -5,6 +5,8 @@ import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.metrics.BackendWait;
+
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.PromptTemplate;
@@ -21,6 +23,8 @@ public class JudgeCall implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
+        wait.ended(); // the candidates are in
         exchange.removeProperty(JUDGE_PROVIDER);
         exchange.removeProperty(ProviderCall.PROPERTY);
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
@@ -39,5 +43,6 @@ public class JudgeCall implements Processor {
         exchange.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), plan.judge(), prompt, 200, 0.0,
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("json"), plan.deadlineNanos()));
         exchange.setProperty(JUDGE_PROVIDER, plan.judge().name());
+        wait.started(); // the judge's call
     }
 }

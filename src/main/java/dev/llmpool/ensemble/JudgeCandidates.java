@@ -5,6 +5,8 @@ import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.metrics.BackendWait;
+
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
@@ -18,6 +20,8 @@ public class JudgeCandidates implements Processor {
     public static final String ENDPOINTS = "llmpool.candidateEndpoints";
     public static final String BRANCH_DEADLINE = dev.llmpool.providers.ProviderCallPreparer.BRANCH_DEADLINE;
     static final double CANDIDATE_SHARE = 0.6;
+    /** Exchange property: the request's {@link BackendWait}, from gathering to the judge's answer. */
+    static final String BACKEND_WAIT = "llmpool.backendWait";
 
     @Override
     public void process(Exchange exchange) {
@@ -25,6 +29,9 @@ public class JudgeCandidates implements Processor {
         long now = System.nanoTime();
         long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
         exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);
+        BackendWait wait = new BackendWait(); // the candidates are being gathered: waiting on backends
+        wait.started();
+        exchange.setProperty(BACKEND_WAIT, wait);
         exchange.setProperty(ENDPOINTS, plan.providers().stream()
                 .map(p -> ProviderRoutes.endpointOf(p.name())).collect(Collectors.joining(",")));
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.metrics.BackendWait;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.TaskResolver;
@@ -29,6 +30,9 @@ public class JudgeVerdict implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
+        wait.ended(); // the judge answered (or was not called)
+        wait.recordOn(exchange);
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
         if (tally == null) {

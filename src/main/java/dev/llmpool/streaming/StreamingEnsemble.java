@@ -28,9 +28,11 @@ public class StreamingEnsemble extends AsyncProcessorSupport {
     private final ProviderStats stats;
     private final ObjectMapper mapper;
     private final ProviderGuards guards;
+    private final dev.llmpool.metrics.TokenMeter tokens;
 
     public StreamingEnsemble(Supplier<HttpClient> http, ScheduledExecutorService timers, ProviderStats stats, ObjectMapper mapper,
-                             ProviderGuards guards) {
+                             ProviderGuards guards, dev.llmpool.metrics.TokenMeter tokens) {
+        this.tokens = tokens;
         this.http = http;
         this.guards = guards;
         this.timers = timers;
@@ -43,7 +45,7 @@ public class StreamingEnsemble extends AsyncProcessorSupport {
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         ChunkSink sink = exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class);
         new StreamingRace(plan, sink, exchange, callback, http.get(), mapper, guards, timers,
-                stats).start();
+                stats, tokens).start();
         return false;
     }
 }

@@ -23,6 +23,8 @@ import dev.llmpool.ensemble.FirstCompletedStrategy;
 import dev.llmpool.ensemble.Outcome;
 import dev.llmpool.ensemble.ProviderStats;
 import dev.llmpool.ensemble.Tally;
+import dev.llmpool.metrics.BackendWait;
+import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.resilience.ProviderGuards;
@@ -50,10 +52,12 @@ final class StreamingRace implements BackendStream.Listener {
     private final ProviderGuards guard;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
+    private final TokenMeter tokens;
 
     // guarded by this
     private final Tally tally;
     private final List<String> queried = new ArrayList<>();
+    private final BackendWait backendWait = new BackendWait(); // for the overhead histogram
     private final List<BackendStream> running = new ArrayList<>();
     private int fired;
     private boolean hedged;
@@ -63,7 +67,9 @@ final class StreamingRace implements BackendStream.Listener {
     private ScheduledFuture<?> hedgeTimer;
 
     StreamingRace(Plan plan, ChunkSink sink, Exchange exchange, AsyncCallback callback, HttpClient http,
-                  ObjectMapper mapper, ProviderGuards guard, ScheduledExecutorService timers, ProviderStats stats) {
+                  ObjectMapper mapper, ProviderGuards guard, ScheduledExecutorService timers, ProviderStats stats,
+                  TokenMeter tokens) {
+        this.tokens = tokens;
         this.plan = plan;
         this.sink = sink;
         this.exchange = exchange;
@@ -104,6 +110,7 @@ final class StreamingRace implements BackendStream.Listener {
                     plan.format(), plan.deadlineNanos());
             BackendStream stream = new BackendStream(call, mapper, this, permit);
             running.add(stream);
+            backendWait.started();
             stream.start(http);
             return true;
         }
@@ -150,6 +157,8 @@ final class StreamingRace implements BackendStream.Listener {
 
     @Override
     public void onDone(BackendStream stream, ProviderReply reply) {
+        backendWait.ended();
+        tokens.record(exchange, reply);
         stats.record(stream.provider(), true, stream.elapsedMillis());
         synchronized (this) {
             running.remove(stream);
@@ -167,6 +176,7 @@ final class StreamingRace implements BackendStream.Listener {
 
     @Override
     public void onFailure(BackendStream stream, String reason) {
+        backendWait.ended();
         stats.record(stream.provider(), false, stream.elapsedMillis());
         ApiException midStream = null;
         boolean finishNow;
@@ -225,6 +235,7 @@ final class StreamingRace implements BackendStream.Listener {
         } catch (RuntimeException e) {
             exchange.setException(e);
         }
+        backendWait.recordOn(exchange);
         callback.done(false);
     }
 
