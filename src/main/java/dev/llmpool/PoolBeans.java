@@ -122,6 +122,9 @@ public class PoolBeans implements CamelConfiguration {
     private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
+    /** The access log's format: kv or json (issue 18). */
+    @PropertyInject(value = "pool.log.format", defaultValue = "kv")
+    private String logFormat;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -209,6 +212,7 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("tokenMeter", tokenMeter);
         var providerGauges = new dev.llmpool.metrics.ProviderGauges(metrics, guards, health);
         providerGauges.apply(config.current());
+        requestMetrics.addListener(new dev.llmpool.metrics.AccessLog(dev.llmpool.metrics.AccessLog.format(logFormat), mapper));
         config.onChange(providerGauges::apply);
         // the JVM's own meters (jvm_memory_used_bytes, jvm_threads_live_threads, jvm_gc_*, CPU, uptime)
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
