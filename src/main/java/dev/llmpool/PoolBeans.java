@@ -125,6 +125,9 @@ public class PoolBeans implements CamelConfiguration {
     /** The access log's format: kv or json (issue 18). */
     @PropertyInject(value = "pool.log.format", defaultValue = "kv")
     private String logFormat;
+    /** Whether the operations page shows the recent requests' prompts (issue 18). */
+    @PropertyInject(value = "pool.ui.show-prompts", defaultValue = "false")
+    private boolean uiShowPrompts;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -213,6 +216,11 @@ public class PoolBeans implements CamelConfiguration {
         var providerGauges = new dev.llmpool.metrics.ProviderGauges(metrics, guards, health);
         providerGauges.apply(config.current());
         requestMetrics.addListener(new dev.llmpool.metrics.AccessLog(dev.llmpool.metrics.AccessLog.format(logFormat), mapper));
+        // the operations page (routes/ops.camel.yaml): its files and the status JSON it polls
+        var recentRequests = new dev.llmpool.ui.RecentRequests(uiShowPrompts);
+        requestMetrics.addListener(recentRequests);
+        r.bind("uiAssets", new dev.llmpool.ui.UiAssets());
+        r.bind("opsStatus", new dev.llmpool.ui.OpsStatus(config, health, providerGauges, recentRequests, metrics, mapper));
         config.onChange(providerGauges::apply);
         // the JVM's own meters (jvm_memory_used_bytes, jvm_threads_live_threads, jvm_gc_*, CPU, uptime)
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
