@@ -120,6 +120,26 @@ class MetricsTest extends PoolTestSupport {
         }
     }
 
+    /** ops/grafana/llm-pool.json: every meter its queries name is on /metrics after traffic. */
+    @Test
+    void everyMeterTheDashboardQueriesExists() throws Exception {
+        assertEquals(200, infer("{\"task\":\"enrich_metadata\",\"prompt\":\"some traffic\"}").statusCode());
+        JsonNode dashboard = JSON.readTree(java.nio.file.Path.of("ops", "grafana", "llm-pool.json").toFile());
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("\\b(?:llmpool|jvm)_[a-z0-9_]+");
+        for (JsonNode expr : dashboard.findValues("expr")) {
+            name.matcher(expr.asText()).results().forEach(r -> used.add(r.group()));
+        }
+        name.matcher(dashboard.at("/templating/list/0/definition").asText()).results().forEach(r -> used.add(r.group()));
+        assertTrue(used.size() >= 10, "the dashboard's queries: " + used);
+        Scrape m = scrape();
+        for (String meter : used) {
+            assertTrue(m.has(meter), meter + " is used by the dashboard but not on /metrics");
+        }
+        String scrapeConfig = java.nio.file.Files.readString(java.nio.file.Path.of("ops", "prometheus.yml"));
+        assertTrue(scrapeConfig.contains("metrics_path: /metrics") && scrapeConfig.contains("localhost:7071"));
+    }
+
     @Test
     void openMetricsWhenTheScraperAsksForIt() {
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
