@@ -122,7 +122,7 @@ public class PoolBeans implements CamelConfiguration {
     private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
-    /** The access log's format: kv or json (issue 18). */
+    /** The access log's format: kv, json or off (issue 18). */
     @PropertyInject(value = "pool.log.format", defaultValue = "kv")
     private String logFormat;
     /** Whether the operations page shows the recent requests' prompts (issue 18). */
@@ -215,7 +215,10 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("tokenMeter", tokenMeter);
         var providerGauges = new dev.llmpool.metrics.ProviderGauges(metrics, guards, health);
         providerGauges.apply(config.current());
-        requestMetrics.addListener(new dev.llmpool.metrics.AccessLog(dev.llmpool.metrics.AccessLog.format(logFormat), mapper));
+        var accessLogFormat = dev.llmpool.metrics.AccessLog.format(logFormat);
+        if (accessLogFormat != dev.llmpool.metrics.AccessLog.Format.OFF) {
+            requestMetrics.addListener(new dev.llmpool.metrics.AccessLog(accessLogFormat, mapper));
+        }
         // the operations page (routes/ops.camel.yaml): its files and the status JSON it polls
         var recentRequests = new dev.llmpool.ui.RecentRequests(uiShowPrompts);
         requestMetrics.addListener(recentRequests);

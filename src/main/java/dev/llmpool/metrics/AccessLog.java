@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 public class AccessLog implements Consumer<FinishedRequest> {
 
-    public enum Format { KV, JSON }
+    /** OFF: no access log (a benchmark of cache hits, or a front proxy that logs already). */
+    public enum Format { KV, JSON, OFF }
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.llmpool.access");
 
@@ -30,12 +31,12 @@ public class AccessLog implements Consumer<FinishedRequest> {
         this.mapper = mapper;
     }
 
-    /** {@code kv} or {@code json} (pool.log.format), case-insensitive. */
+    /** {@code kv}, {@code json} or {@code off} (pool.log.format), case-insensitive. */
     public static Format format(String value) {
         try {
             return Format.valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("pool.log.format must be kv or json, got '" + value + "'");
+            throw new IllegalArgumentException("pool.log.format must be kv, json or off, got '" + value + "'");
         }
     }
 

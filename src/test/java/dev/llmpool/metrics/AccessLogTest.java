@@ -79,6 +79,10 @@ class AccessLogTest extends PoolTestSupport {
         assertEquals(keys, read, kv);
         assertEquals(kv.length(), end, "the whole line is key=value pairs: " + kv);
 
+        assertEquals(AccessLog.Format.OFF, AccessLog.format(" Off "));
+        assertEquals(AccessLog.Format.JSON, AccessLog.format("json"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> AccessLog.format("xml"));
+
         String json = new AccessLog(AccessLog.Format.JSON, new ObjectMapper()).line(hostile);
         assertFalse(json.contains("\n") || json.contains("\u0007"), json);
         try {
