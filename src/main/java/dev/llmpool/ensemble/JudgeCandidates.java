@@ -6,7 +6,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 import dev.llmpool.metrics.BackendWait;
-
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
