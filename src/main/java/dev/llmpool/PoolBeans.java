@@ -302,6 +302,22 @@ public class PoolBeans implements CamelConfiguration {
                 tokenMeter));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
+        // --- OpenAI- and Ollama-compatible APIs (issue 14; routes/openai-api.camel.yaml, routes/ollama-api.camel.yaml) ---
+        // Thin edges: each maps its request onto the task API's, enters direct:infer (enrich + CoreAnswer, as gRPC
+        // does), and maps the answer or error back; streams go straight to the connection (HttpChunkStream).
+        r.bind("coreAnswer", new dev.llmpool.grpc.CoreAnswer());
+        r.bind("openAiRequest", new dev.llmpool.openai.OpenAiRequestMapper(config, mapper));
+        r.bind("openAiReply", new dev.llmpool.openai.OpenAiReplyWriter(mapper));
+        r.bind("openAiModels", new dev.llmpool.openai.OpenAiModels(config, mapper));
+        r.bind("ollamaChatRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, false));
+        r.bind("ollamaGenerateRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, true));
+        r.bind("ollamaReply", new dev.llmpool.ollama.OllamaReplyWriter(mapper));
+        r.bind("ollamaInfo", new dev.llmpool.ollama.OllamaInfo(config, mapper));
+        dev.llmpool.api.InferStream inferStream = new dev.llmpool.api.InferStream(mapper);  // "stream": true on /v1/infer
+        r.bind("inferStream", inferStream);
+        r.bind("inferStreamEnd", inferStream.end());
+        // --- end OpenAI- and Ollama-compatible APIs ---------------------------------------------------------
+
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override

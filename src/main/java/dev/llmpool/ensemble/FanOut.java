@@ -86,7 +86,7 @@ final class FanOut {
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
-                plan.temperature(), plan.format(), plan.deadlineNanos()));
+                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
         backendWait.started();
         calls.send(p.name(), branch, () -> onReply(branch));
     }

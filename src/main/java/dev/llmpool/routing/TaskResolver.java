@@ -9,6 +9,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 import dev.llmpool.api.ApiException;
+import dev.llmpool.api.ChatMessage;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.RequestContextProcessor;
@@ -60,6 +61,7 @@ public class TaskResolver implements Processor {
         ProviderConfig judge = task.judge() == null ? null : config.provider(task.judge());
         Strategy strategy = req.strategy() != null ? req.strategy() : task.strategy();
         exchange.setProperty(STRATEGY_NAME, strategy.name());
+        String prompt = PromptTemplate.render(task.promptTemplate(), req.prompt());
         exchange.setProperty(PLAN, new Plan(
                 exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
                 task.name(),
@@ -67,7 +69,7 @@ public class TaskResolver implements Processor {
                 List.copyOf(usable),
                 judge,
                 config.judgePrompt(),
-                PromptTemplate.render(task.promptTemplate(), req.prompt()),
+                prompt,
                 req.prompt(),
                 req.maxTokens() != null ? req.maxTokens() : task.maxTokens(),
                 req.temperature(),
@@ -76,7 +78,8 @@ public class TaskResolver implements Processor {
                 task.consensusThreshold(),
                 started,
                 started + deadlineMs * 1_000_000L,
-                Map.copyOf(skipped)));
+                Map.copyOf(skipped),
+                req.messages() == null ? null : ChatMessage.withLastUserContent(req.messages(), prompt)));
     }
 
     /** The request's time budget in milliseconds: the caller's {@code deadline_ms}, or the task's. */

@@ -107,7 +107,7 @@ final class StreamingRace implements BackendStream.Listener {
                 continue;
             }
             ProviderCall call = new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(), plan.temperature(),
-                    plan.format(), plan.deadlineNanos());
+                    plan.format(), plan.deadlineNanos(), plan.messages());
             BackendStream stream = new BackendStream(call, mapper, this, permit);
             running.add(stream);
             backendWait.started();
