@@ -5,7 +5,6 @@ import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.metrics.BackendWait;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
@@ -22,6 +21,12 @@ public class JudgeCandidates implements Processor {
     /** Exchange property: the request's {@link BackendWait}, from gathering to the judge's answer. */
     static final String BACKEND_WAIT = "llmpool.backendWait";
 
+    private final ProviderRoutes routes;
+
+    public JudgeCandidates(ProviderRoutes routes) {
+        this.routes = routes;
+    }
+
     @Override
     public void process(Exchange exchange) {
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
@@ -29,9 +34,9 @@ public class JudgeCandidates implements Processor {
         long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
         exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);
         BackendWait wait = new BackendWait(); // the candidates are being gathered: waiting on backends
-        wait.started();
+        wait.callStarted();
         exchange.setProperty(BACKEND_WAIT, wait);
         exchange.setProperty(ENDPOINTS, plan.providers().stream()
-                .map(p -> ProviderRoutes.endpointOf(p.name())).collect(Collectors.joining(",")));
+                .map(p -> routes.endpointOf(p.name())).collect(Collectors.joining(",")));
     }
 }

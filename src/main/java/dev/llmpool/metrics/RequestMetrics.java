@@ -30,7 +30,8 @@ import dev.llmpool.ensemble.Outcome;
  * The end of every inference request, whatever door it came in by. The route's first step: it counts the request in
  * flight ({@code llmpool_inflight_requests}) and hooks the exchange's completion, so errors count too. When the
  * request ends it times it by door, task, strategy and HTTP status ({@code llmpool_requests_seconds}), records the
- * time spent in the pool itself ({@code llmpool_overhead_seconds}: the duration minus {@link BackendWait}'s total),
+ * time spent in the pool itself ({@code llmpool_overhead_seconds}: the duration minus the time the ensemble waited on backends,
+ * {@link #BACKEND_WAIT_NANOS}),
  * and hands a {@link FinishedRequest} to the listeners (the access log, the operations page). (Camel's
  * {@code onCompletion} would do the same but copies the whole exchange for every request.)
  */
@@ -38,6 +39,8 @@ public class RequestMetrics implements Processor {
 
     /** Exchange property: the door the request came in by; {@code infer} when absent. */
     public static final String API = "llmpool.api";
+    /** Exchange property (Long, nanoseconds): the time the request waited on backends, left by the ensemble. */
+    public static final String BACKEND_WAIT_NANOS = "llmpool.backendWaitNanos";
     /** Exchange property: the caller's W3C trace id (from {@code traceparent}), when it sent a valid one. */
     public static final String TRACE_ID = "llmpool.traceId";
     /** Doors known as label values; any other is counted as {@code other} (labels stay bounded). */
@@ -104,7 +107,7 @@ public class RequestMetrics implements Processor {
         int status = code instanceof Integer i ? i : code == null ? 200 : Integer.parseInt(code.toString());
         Long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
         long nanos = started == null ? 0 : System.nanoTime() - started;
-        long waited = exchange.getProperty(BackendWait.PROPERTY, 0L, Long.class);
+        long waited = exchange.getProperty(BACKEND_WAIT_NANOS, 0L, Long.class);
         String api = apiOf(exchange);
         String task = req == null ? "invalid" : req.task(); // unknown tasks are not tags: bounded cardinality
         String strategy = strategy(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class));

@@ -32,7 +32,12 @@ public record ProviderCall(
         return messages != null ? messages : List.of(new ChatMessage("user", prompt));
     }
 
+    /**
+     * What is left of the budget, rounded up: a timeout derived from it never fires before the deadline, so a call
+     * that runs out of it ends the request with the deadline's 504, not with a 503 "timed out" a hair early.
+     */
     public long remainingMillis() {
-        return (deadlineNanos - System.nanoTime()) / 1_000_000;
+        long nanos = deadlineNanos - System.nanoTime();
+        return nanos <= 0 ? 0 : (nanos + 999_999) / 1_000_000;
     }
 }

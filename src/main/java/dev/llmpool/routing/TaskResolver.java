@@ -29,6 +29,11 @@ public class TaskResolver implements Processor {
     public static final String PLAN = "llmpool.plan";
     /** The strategy's name, for the route's choice. */
     public static final String STRATEGY_NAME = "llmpool.strategyName";
+    /**
+     * Exchange property (String, internal; no door sets it from caller input): call only this configured provider
+     * instead of the task's providers. The evaluation command uses it to measure one provider as a FASTEST request.
+     */
+    public static final String ONLY_PROVIDER = "llmpool.onlyProvider";
 
     private final HealthRegistry health;
 
@@ -46,8 +51,9 @@ public class TaskResolver implements Processor {
 
         List<ProviderConfig> usable = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
-        for (String name : task.providers()) {
-            String down = health.downReason(name);
+        String only = exchange.getProperty(ONLY_PROVIDER, String.class);
+        for (String name : only != null ? List.of(only) : task.providers()) {
+            String down = config.provider(name) == null ? "not configured" : health.downReason(name);
             if (down == null) {
                 usable.add(config.provider(name));
             } else {
