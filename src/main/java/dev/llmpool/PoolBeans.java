@@ -122,6 +122,12 @@ public class PoolBeans implements CamelConfiguration {
     private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
+    /** The access log's format: kv, json or off (issue 18). */
+    @PropertyInject(value = "pool.log.format", defaultValue = "kv")
+    private String logFormat;
+    /** Whether the operations page shows the recent requests' prompts (issue 18). */
+    @PropertyInject(value = "pool.ui.show-prompts", defaultValue = "false")
+    private boolean uiShowPrompts;
     @PropertyInject(value = "pool.shutdown.grace-ms", defaultValue = "2000")
     private long shutdownGraceMs;
 
@@ -211,6 +217,30 @@ public class PoolBeans implements CamelConfiguration {
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));
+        // --- Observability (issue 18, README "Operations") ------------------------------------------------------
+        // tokens per provider/task/tenant (the provider routes' last step and the streaming race), per-provider gauges
+        dev.llmpool.metrics.TokenMeter tokenMeter = new dev.llmpool.metrics.TokenMeter(metrics);
+        r.bind("tokenMeter", tokenMeter);
+        var providerGauges = new dev.llmpool.metrics.ProviderGauges(metrics, guards, health);
+        providerGauges.apply(config.current());
+        var accessLogFormat = dev.llmpool.metrics.AccessLog.format(logFormat);
+        if (accessLogFormat != dev.llmpool.metrics.AccessLog.Format.OFF) {
+            requestMetrics.addListener(new dev.llmpool.metrics.AccessLog(accessLogFormat, mapper));
+        }
+        // the operations page (routes/ops.camel.yaml): its files and the status JSON it polls
+        var recentRequests = new dev.llmpool.ui.RecentRequests(uiShowPrompts);
+        requestMetrics.addListener(recentRequests);
+        r.bind("uiAssets", new dev.llmpool.ui.UiAssets());
+        r.bind("opsStatus", new dev.llmpool.ui.OpsStatus(config, health, providerGauges, recentRequests, metrics, mapper));
+        config.onChange(providerGauges::apply);
+        // the JVM's own meters (jvm_memory_used_bytes, jvm_threads_live_threads, jvm_gc_*, CPU, uptime)
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        var gcMetrics = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gcMetrics.bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        // --- end of issue 18 ---------------------------------------------------------------------------------------
 
         // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
         // Both keep their entries in a Store: this process's memory (Caffeine), or Redis shared by every instance
@@ -302,6 +332,7 @@ public class PoolBeans implements CamelConfiguration {
             @Override
             protected void doStop() {
                 timers.shutdownNow();
+                gcMetrics.close();
                 retirements.shutdownNow();
                 if (vertx != null) {
                     vertx.close();

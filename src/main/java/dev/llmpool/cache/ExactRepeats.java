@@ -1,6 +1,5 @@
 package dev.llmpool.cache;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -50,7 +49,8 @@ public final class ExactRepeats {
     }
 
     /** What a remembered request was answered with: the store key, and the meter its repeats are counted with. */
-    private record Seen(String contentType, String storeKey, PoolConfig config, String task, Timer served) {
+    private record Seen(String contentType, String storeKey, PoolConfig config, String task, String strategy,
+                        Timer served) {
     }
 
     private final String path;
@@ -101,7 +101,7 @@ public final class ExactRepeats {
         String requestId = RequestContextProcessor.requestId(givenRequestId);
         long nanos = System.nanoTime() - startedNanos;
         hits.increment();
-        s.served().record(nanos, TimeUnit.NANOSECONDS);
+        requests.repeatServed(s.task(), s.strategy(), s.served(), requestId, nanos);
         return new Reply(requestId, json.body(requestId, s.task(), nanos / 1_000_000, true));
     }
 
@@ -120,6 +120,6 @@ public final class ExactRepeats {
         String strategy = req.strategy() != null ? req.strategy().name() : task.strategy().name();
         // A copy: the request's buffer belongs to the connection
         seen.put(raw.body().copy(), new Seen(raw.contentType(), ResponseCache.storeKey(key), config, req.task(),
-                requests.timer(req.task(), strategy, 200)));
+                strategy, requests.timer("infer", req.task(), strategy, 200)));
     }
 }

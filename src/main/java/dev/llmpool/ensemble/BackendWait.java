@@ -2,7 +2,8 @@ package dev.llmpool.ensemble;
 
 /**
  * How long at least one backend call of a request was in flight: the time the request spent waiting on backends,
- * which the overhead histogram subtracts from its total. Only touched under the race's lock.
+ * which the overhead histogram subtracts from its total. Only touched under the race's lock, or by the JUDGE route's
+ * steps one after the other (JudgeCandidates, JudgeCall, JudgeVerdict).
  */
 final class BackendWait {
 

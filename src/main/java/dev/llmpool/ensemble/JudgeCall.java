@@ -30,6 +30,8 @@ public class JudgeCall implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
+        wait.callEnded(); // the candidates are in
         exchange.removeProperty(JUDGE_PROVIDER);
         exchange.removeProperty(JUDGE_ENDPOINT);
         exchange.removeProperty(ProviderCall.PROPERTY);
@@ -50,5 +52,6 @@ public class JudgeCall implements Processor {
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("json"), plan.deadlineNanos()));
         exchange.setProperty(JUDGE_PROVIDER, plan.judge().name());
         exchange.setProperty(JUDGE_ENDPOINT, routes.endpointOf(plan.judge().name()));
+        wait.callStarted(); // the judge's call
     }
 }

@@ -29,6 +29,9 @@ public class JudgeVerdict implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
+        wait.callEnded(); // the judge answered (or was not called)
+        exchange.setProperty(BackendWait.PROPERTY, wait.nanos());
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
         if (tally == null) {

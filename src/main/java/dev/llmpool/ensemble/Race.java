@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
@@ -123,6 +124,7 @@ final class Race {
         Exchange branch = new DefaultExchange(exchange.getContext());
         branch.setProperty(TaskResolver.PLAN, plan);
         branch.setProperty(FIRED_NANOS, System.nanoTime());
+        branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());
