@@ -26,9 +26,12 @@ public class KafkaBatch implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBatch.class);
 
-    /** The batch's records as messages (a Split gives each message its own exchange, headers and all). */
+    /**
+     * The batch's records as messages: a Split gives each message its own exchange, headers and all. Copies, as the
+     * route changes them and the commit still needs each record's headers.
+     */
     public static List<Message> records(List<Exchange> batch) {
-        return batch.stream().map(Exchange::getMessage).toList();
+        return batch.stream().map(e -> e.getMessage().copy()).toList();
     }
 
     /** Commits the batch (the body: camel-kafka's list of record exchanges). */
