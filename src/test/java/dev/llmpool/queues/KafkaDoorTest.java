@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.main.Main;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,6 +45,7 @@ class KafkaDoorTest extends PoolTestSupport {
     private String replies;
     private String deadLetters;
     private String group;
+    private Properties overrides;
 
     @AfterAll
     static void stopBroker() {
@@ -76,6 +78,7 @@ class KafkaDoorTest extends PoolTestSupport {
         p.put("pool.kafka.dead-letter-topic", deadLetters);
         p.put("pool.kafka.group-id", group);
         p.put("pool.kafka.max-in-flight", String.valueOf(maxInFlight()));
+        overrides = p;
         return p;
     }
 
@@ -229,6 +232,60 @@ class KafkaDoorTest extends PoolTestSupport {
                 assertTrue(JSON.readTree(a.value()).path("request_id").asText().length() > 0);
             }
         }
+    }
+
+    @Test
+    void twoInstancesShareThePartitionsAndOneStoppingMidStreamLosesNothing() throws Exception {
+        A.model("phi3:mini").latency(Duration.ofMillis(150));
+        B.model("phi3:mini").answer("second says hello").latency(Duration.ofMillis(150));
+        Main second = startSecondInstance();
+        int n = 400;
+        Map<String, List<String>> answers = new HashMap<>();
+        boolean stopped = false;
+        try (KafkaConsumer<String, String> reader = BROKER.reader(replies)) {
+            assertTrue(eventually(Duration.ofSeconds(60), () -> BROKER.members(group) == 2
+                    && BROKER.assignedPartitions(group) == 4), "both instances in the group, 4 partitions between them");
+            List<ProducerRecord<String, String>> batch = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                batch.add(request(requests, "k" + i, "shared-" + i, body("shared " + i)));
+            }
+            BROKER.sendAll(batch);
+            long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+            while (answers.size() < n && System.nanoTime() < until) {
+                for (ConsumerRecord<String, String> a : reader.poll(Duration.ofMillis(100))) {
+                    answers.computeIfAbsent(header(a, "correlation_id"), c -> new ArrayList<>())
+                            .add(JSON.readTree(a.value()).path("content").asText());
+                }
+                if (!stopped && answers.size() >= n / 4) {
+                    second.stop();  // mid-stream: its batch in progress finishes and is committed, the rest moves over
+                    stopped = true;
+                }
+            }
+        } finally {
+            second.stop();
+        }
+        assertTrue(stopped);
+        assertEquals(n, answers.size(), "every request answered");
+        List<String> all = answers.values().stream().flatMap(List::stream).toList();
+        assertTrue(all.contains("phi3 says hello") && all.contains("second says hello"), "both instances answered");
+        assertTrue(all.stream().allMatch(c -> c.equals("phi3 says hello") || c.equals("second says hello")), "200s only");
+    }
+
+    /** A second pool in this JVM: same routes and group, its phi3 on backend B (so its answers can be told apart). */
+    private Main startSecondInstance() throws Exception {
+        java.nio.file.Path config = workDir.resolve("second.properties");
+        java.nio.file.Files.writeString(config, shippedConfig().replace("pool.providers.phi3.url=" + A.url(),
+                "pool.providers.phi3.url=" + B.url()) + "\n" + extraConfig());
+        Main main = new Main(dev.llmpool.Application.class);
+        main.configure().withBasePackageScan(dev.llmpool.Application.class.getPackageName());
+        main.setPropertyPlaceholderLocations("classpath:application.properties");
+        overrides.forEach((k, v) -> main.addOverrideProperty(k.toString(), v.toString()));
+        main.addOverrideProperty("pool.config.file", config.toString());
+        main.addOverrideProperty("pool.http.port", String.valueOf(dev.llmpool.startup.FreePorts.next()));
+        main.addOverrideProperty("pool.grpc.port", String.valueOf(dev.llmpool.startup.FreePorts.next()));
+        main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
+        main.start();
+        return main;
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
