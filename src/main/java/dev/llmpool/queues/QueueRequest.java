@@ -31,7 +31,7 @@ public class QueueRequest implements Processor {
     @Override
     public void process(Exchange exchange) {
         Message in = exchange.getMessage();
-        exchange.setProperty(BODY, in.getBody(byte[].class));
+        exchange.setProperty(BODY, in.getBody());  // as it came: a text message stays text
         exchange.setProperty(CORRELATION_ID, door.correlationId(in));
         String key = text(in.getHeader(IDEMPOTENCY_KEY));
         in.setHeader("Idempotency-Key", key != null && !key.isEmpty() ? key : door.position(in));
