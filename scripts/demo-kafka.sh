@@ -80,7 +80,7 @@ wait_for_port "$KAFKA_PORT" Kafka 60
 echo "== starting a model server (Ollama's API; phi3:mini, llama3.1:8b, gemma2:9b)"
 exec 3> >(java -cp "$POOL_CP" dev.llmpool.queues.DemoBackend > "$WORK/backend.log" 2>&1)
 PIDS+=($!)
-for _ in $(seq 1 150); do grep -q '^READY ' "$WORK/backend.log" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 600); do grep -q '^READY ' "$WORK/backend.log" 2>/dev/null && break; sleep 0.2; done
 BACKEND_URL=$(sed -n 's/^READY //p' "$WORK/backend.log")
 [ -n "$BACKEND_URL" ] || { echo "the model server did not start" >&2; exit 1; }
 

@@ -40,6 +40,14 @@ public class QueueBeans implements CamelConfiguration {
         // the dead-letter copy is sent from a copy of the exchange; the answer stays as it was
         r.bind("keepAnswer", new UseOriginalAggregationStrategy(true));
         r.bind("kafkaBatch", new KafkaBatch());
+        MeteredKafkaClients kafkaClients = new MeteredKafkaClients(camel);  // consumer lag on /metrics
+        r.bind("kafkaClients", kafkaClients);
+        camel.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                kafkaClients.close();
+            }
+        });
         r.bind("kafkaRequest", new QueueRequest(QueueDoor.KAFKA));
         r.bind("kafkaAnswer", new QueueAnswer(QueueDoor.KAFKA, mapper));
         r.bind("jmsRequest", new QueueRequest(QueueDoor.JMS));

@@ -115,6 +115,8 @@ class KafkaDoorTest extends PoolTestSupport {
             assertEquals(n, byCorrelation.size(), "each request answered once");
         }
         assertEquals(n, A.calls("phi3:mini"), "one model call per request");
+        String metrics = get("/metrics").body();
+        assertTrue(metrics.contains("kafka_consumer_fetch_manager_records_lag_max"), "consumer lag on /metrics");
     }
 
     @Test
