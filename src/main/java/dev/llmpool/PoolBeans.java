@@ -122,6 +122,8 @@ public class PoolBeans implements CamelConfiguration {
     private int redisThreads;
     @PropertyInject(value = "pool.grpc.worker-threads", defaultValue = "400")
     private int grpcWorkerThreads;
+    @PropertyInject(value = "pool.shutdown.grace-ms", defaultValue = "2000")
+    private long shutdownGraceMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -162,7 +164,7 @@ public class PoolBeans implements CamelConfiguration {
         ScheduledThreadPoolExecutor timers = new EventLoopTimers(2, daemon("llmpool-timer"));
         // --- Providers and their guards (issue 4; asynchronous since issue 7) -------------------------------------
         // Each provider's circuit breaker lives in this registry, whose listeners feed /health and provider selection;
-        // the guards (breaker + bulkhead) are used by the provider routes' policy node and by the streaming path.
+        // the guards (breaker + bulkhead) are used by the provider routes' policy node, for whole and streamed calls alike.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(), new BreakerEvents(health));
         r.bind("circuitBreakerRegistry", breakers);
         ProviderGuards guards = new ProviderGuards(breakers, timers);
@@ -175,10 +177,15 @@ public class PoolBeans implements CamelConfiguration {
         EventLoopHttpComponent http = new EventLoopHttpComponent();
         http.setVertx(vertx);
         camel.addComponent("vertx-http", http);
-        r.bind("backendBinding", new BackendBinding(vertx, backendClientOptions()));
-        ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards);
+        BackendBinding backendBinding = new BackendBinding(vertx, backendClientOptions());
+        r.bind("backendBinding", backendBinding);
+        r.bind("streamedCall", new dev.llmpool.streaming.StreamedCall(backendBinding, mapper)); // a provider route's streamed call
+        // Old provider routes are retired on this thread once their calls in flight end (a template edit, a new URL)
+        ScheduledThreadPoolExecutor retirements = new ScheduledThreadPoolExecutor(1, daemon("llmpool-route-retire"));
+        ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards, retirements);
+        r.bind("providerRoutes", providerRoutes); // the config-reload timer asks it to apply an edited template
         config.onChange(providerRoutes::apply);
-        ProviderCalls calls = new ProviderCalls(camel, timers);
+        ProviderCalls calls = new ProviderCalls(camel, timers, providerRoutes);
 
         r.bind("configStore", config);
         r.bind("requestContext", new RequestContextProcessor(config));
@@ -187,18 +194,19 @@ public class PoolBeans implements CamelConfiguration {
         ProviderStats stats = new ProviderStats(metrics);
         r.bind("ensemble", new EnsembleProcessor(calls, timers, stats, List.of(new FirstCompletedStrategy(),
                 new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy())));
-        r.bind("judgeCandidates", new JudgeCandidates());
+        r.bind("judgeCandidates", new JudgeCandidates(providerRoutes));
         r.bind("judgeStrategy", new JudgeStrategy());
         // JUDGE's Multicast starts its branches on these; a branch gives its thread back once its call is sent.
         r.bind("candidateCalls", Executors.newFixedThreadPool(4, daemon("llmpool-judge")));
-        r.bind("judgeCall", new JudgeCall());
+        r.bind("judgeCall", new JudgeCall(providerRoutes));
         r.bind("judgeVerdict", new JudgeVerdict(mapper));
         r.bind("providerCall", new ProviderCallPreparer());
         r.bind("responseWriter", new ResponseWriter(mapper));
         r.bind("errorResponder", new ErrorResponder(mapper));
         r.bind("backendRequest", new BackendRequestEncoder(mapper));
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
-        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs));
+        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs,
+                guards::inFlight));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         r.bind("requestMetrics", requestMetrics);
@@ -252,8 +260,8 @@ public class PoolBeans implements CamelConfiguration {
 
         // --- gRPC API (proto/llmpool/v1/llmpool.proto, routes/grpc-api.camel.yaml) --------------------------
         // The grpc component with server reflection; metadata readable by the route (an interceptor that
-        // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer; and the streaming
-        // FASTEST ensemble InferStream uses (JDK HttpClient: see BackendStream for why not camel-http).
+        // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer (InferStream's tokens come
+        // from the ensemble's race: see streamedCall).
         // Each call in flight holds one of these threads (the route runs on the call's thread), as HTTP's workers do.
         ThreadPoolExecutor grpcWorkers = new ThreadPoolExecutor(grpcWorkerThreads, grpcWorkerThreads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("llmpool-grpc"));
@@ -263,19 +271,30 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
         r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
-        var streamingHttp = dev.llmpool.startup.Lazy.of(() -> java.net.http.HttpClient.newBuilder() // on first use
-                .version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
-                .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
-                .build());
-        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards));
         // --- end gRPC API ----------------------------------------------------------------------------------
+
+        // --- OpenAI- and Ollama-compatible APIs (issue 14; routes/openai-api.camel.yaml, routes/ollama-api.camel.yaml) ---
+        // Thin edges: each maps its request onto the task API's, enters direct:infer (enrich + CoreAnswer, as gRPC
+        // does), and maps the answer or error back; streams go straight to the connection (HttpChunkStream).
+        r.bind("coreAnswer", new dev.llmpool.grpc.CoreAnswer());
+        r.bind("openAiRequest", new dev.llmpool.openai.OpenAiRequestMapper(config, mapper));
+        r.bind("openAiReply", new dev.llmpool.openai.OpenAiReplyWriter(mapper));
+        r.bind("openAiModels", new dev.llmpool.openai.OpenAiModels(config, mapper));
+        r.bind("ollamaChatRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, false));
+        r.bind("ollamaGenerateRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, true));
+        r.bind("ollamaReply", new dev.llmpool.ollama.OllamaReplyWriter(mapper));
+        r.bind("ollamaInfo", new dev.llmpool.ollama.OllamaInfo(config, mapper));
+        dev.llmpool.api.InferStream inferStream = new dev.llmpool.api.InferStream(mapper);  // "stream": true on /v1/infer
+        r.bind("inferStream", inferStream);
+        r.bind("inferStreamEnd", inferStream.end());
+        // --- end OpenAI- and Ollama-compatible APIs ---------------------------------------------------------
 
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
             protected void doStop() {
                 timers.shutdownNow();
+                retirements.shutdownNow();
                 if (vertx != null) {
                     vertx.close();
                 }
@@ -288,10 +307,23 @@ public class PoolBeans implements CamelConfiguration {
         httpEngine.setCamelContext(camel);
         r.bind("platform-http-engine", httpEngine);
 
+        // --- Running as a fleet (issue 21, README "Deploy"): readiness and liveness probes through Camel's health-check
+        // API, and the graceful shutdown a SIGTERM starts (Application), which drains the HTTP servers' connections.
+        var readiness = new dev.llmpool.lifecycle.PoolReadiness();
+        r.bind("poolReadiness", readiness);  // and in Camel's health-check registry once it exists (below)
+        r.bind("livenessProbe", dev.llmpool.lifecycle.HealthProbe.liveness(mapper));
+        r.bind("readinessProbe", dev.llmpool.lifecycle.HealthProbe.readiness(mapper));
+        var drain = new dev.llmpool.lifecycle.ConnectionDrain();
+        r.bind("connectionDrain", drain);  // AsyncVertxPlatformHttpEngine puts it in front of its servers
+        r.bind("gracefulShutdown", new dev.llmpool.lifecycle.GracefulShutdown(camel, vertx, readiness, drain,
+                shutdownGraceMs, () -> config.current().limits().maxDeadlineMs()));
+        // --- end of issue 21 -------------------------------------------------------------------------------------
+
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                org.apache.camel.health.HealthCheckRegistry.get(context).register(readiness); // issue 21: /health/ready
             }
 
             @Override
@@ -300,6 +332,7 @@ public class PoolBeans implements CamelConfiguration {
                 // requests run on their connection's event loop: one loop per core, so routing uses every core
                 AsyncVertxPlatformHttpEngine.serveOnEventLoops(camel, httpPort,
                         eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
+                readiness.started();
             }
         });
     }

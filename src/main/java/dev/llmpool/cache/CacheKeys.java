@@ -79,6 +79,7 @@ public final class CacheKeys {
         d.text(strategy.name());
         d.text(req.temperature() == null ? null : req.temperature().toString());
         d.text(canonicalJson(req.format()));
+        conversation(d, req);
         return d.hex();
     }
 
@@ -93,12 +94,26 @@ public final class CacheKeys {
         d.text(req.temperature() == null ? null : req.temperature().toString());
         d.text(canonicalJson(req.format()));
         d.number(req.cache() ? 1 : 0);
+        conversation(d, req);
         return d.hex();
+    }
+
+    /** A door's conversation, turn by turn; nothing for a single prompt, so task API keys stay as they were. */
+    private static void conversation(Digest d, InferRequest req) {
+        if (req.messages() != null) {
+            d.number(req.messages().size());
+            for (var m : req.messages()) {
+                d.text(m.role());
+                d.text(m.content());
+            }
+        }
     }
 
     private byte[] configPart(PoolConfig config, TaskConfig task, boolean judge) {
         ConfigParts p = parts;
-        if (p.config() != config) {
+        // By version, not identity: a door's snapshot with provider tasks (PoolConfig.withProviderTasks) has the same
+        // tasks as its base, plus some, and must not make the two take turns here.
+        if (p.config() == null || p.config().version() != config.version()) {
             // A new snapshot (or, briefly after a reload, a request still on the old one): start over. Harmless if
             // two snapshots take turns; each part is computed from the snapshot itself.
             p = new ConfigParts(config, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());

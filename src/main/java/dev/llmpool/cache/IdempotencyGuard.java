@@ -95,7 +95,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
         String fingerprint = keys.fingerprint(req);
         InFlight.Flight<Entry> mine = new InFlight.Flight<>(fingerprint);
-        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine);
+        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine, exchange);
         CompletableFuture<Entry> decided;
         if (running != null) {
             if (!running.fingerprint().equals(fingerprint)) {

@@ -141,7 +141,7 @@ public class ResponseCache extends AsyncProcessorSupport {
             return true;
         }
         InFlight.Flight<Answer> mine = new InFlight.Flight<>(key);
-        InFlight.Flight<Answer> running = flights.leadOrJoin(key, mine);
+        InFlight.Flight<Answer> running = flights.leadOrJoin(key, mine, exchange);
         if (running != null) {
             metrics.cache("coalesced");
             return waitFor(running, exchange, req, config, callback);

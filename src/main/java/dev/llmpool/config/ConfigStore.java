@@ -32,6 +32,7 @@ public class ConfigStore {
     private final AtomicReference<PoolConfig> current = new AtomicReference<>();
     private final List<Consumer<PoolConfig>> listeners = new CopyOnWriteArrayList<>();
     private volatile String lastSignature = "";
+    private volatile PoolConfig[] withProviderTasks = {null, null};
 
     /**
      * @param file      the properties file to watch; when absent the packaged {@code application.properties} is used
@@ -49,6 +50,17 @@ public class ConfigStore {
 
     public PoolConfig current() {
         return current.get();
+    }
+
+    /** The current snapshot as the OpenAI- and Ollama-compatible APIs see it (see {@link PoolConfig#withProviderTasks}). */
+    public PoolConfig currentWithProviderTasks() {
+        PoolConfig base = current.get();
+        PoolConfig[] memo = withProviderTasks;  // {base, derived}, made once per snapshot
+        if (memo[0] != base) {
+            memo = new PoolConfig[] {base, base.withProviderTasks()};
+            withProviderTasks = memo;
+        }
+        return memo[1];
     }
 
     /** Called before a new snapshot becomes current (e.g. to create routes for new providers). */

@@ -19,6 +19,12 @@ public class JudgeCandidates implements Processor {
     public static final String BRANCH_DEADLINE = dev.llmpool.providers.ProviderCallPreparer.BRANCH_DEADLINE;
     static final double CANDIDATE_SHARE = 0.6;
 
+    private final ProviderRoutes routes;
+
+    public JudgeCandidates(ProviderRoutes routes) {
+        this.routes = routes;
+    }
+
     @Override
     public void process(Exchange exchange) {
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
@@ -26,6 +32,6 @@ public class JudgeCandidates implements Processor {
         long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
         exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);
         exchange.setProperty(ENDPOINTS, plan.providers().stream()
-                .map(p -> ProviderRoutes.endpointOf(p.name())).collect(Collectors.joining(",")));
+                .map(p -> routes.endpointOf(p.name())).collect(Collectors.joining(",")));
     }
 }

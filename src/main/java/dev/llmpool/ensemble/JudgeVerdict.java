@@ -49,7 +49,7 @@ public class JudgeVerdict implements Processor {
             Integer choice = choice(verdict.content(), candidates.size(), judge);
             if (choice != null) {
                 ProviderReply winner = candidates.get(choice - 1).reply();
-                exchange.setProperty(FanOut.OUTCOME, new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
+                exchange.setProperty(Race.OUTCOME, new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
                         judge, fallback.promptTokens() + verdict.promptTokens(),
                         fallback.completionTokens() + verdict.completionTokens()));
                 return;
@@ -59,7 +59,7 @@ public class JudgeVerdict implements Processor {
             judge.put("skipped", true);
             judge.put("reason", "judge failed: " + FailureReasons.describe(e));
         }
-        exchange.setProperty(FanOut.OUTCOME, new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
+        exchange.setProperty(Race.OUTCOME, new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
                 null, judge, fallback.promptTokens(), fallback.completionTokens()));
     }
 

@@ -19,6 +19,7 @@ import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.spi.HeaderFilterStrategy;
 
 import dev.llmpool.api.RepeatFront;
+import dev.llmpool.api.CallerLink;
 import dev.llmpool.cache.ExactRepeats;
 
 /**
@@ -87,6 +88,10 @@ public class AsyncVertxPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             // worker thread would only add a thread switch per request. The route finishes on whichever thread
             // completes it (at once for a cache hit; for a call, the event loop of the connection that got the
             // backend's answer); the response is always written on the request's event loop.
+            // A caller that hangs up leaves no one to answer: whatever is running for it stops (the race's calls)
+            CallerLink caller = new CallerLink();
+            exchange.setProperty(CallerLink.PROPERTY, caller);
+            ctx.response().closeHandler(closed -> caller.gone());
             try {
                 createUoW(exchange);
                 getAsyncProcessor().process(exchange, doneSync -> {

@@ -14,6 +14,7 @@ import org.apache.camel.support.service.ServiceSupport;
 
 import dev.llmpool.api.RepeatFront;
 import dev.llmpool.cache.ExactRepeats;
+import dev.llmpool.lifecycle.ConnectionDrain;
 
 /**
  * LLM Pool: the Vert.x platform-http engine, making {@link AsyncVertxPlatformHttpConsumer}s. Bound in the
@@ -52,13 +53,19 @@ public class AsyncVertxPlatformHttpEngine extends VertxPlatformHttpEngine {
             return;
         }
         ExactRepeats repeats = camel.getRegistry().lookupByNameAndType("exactRepeats", ExactRepeats.class);
-        Handler<HttpServerRequest> handler = repeats != null ? new RepeatFront(router, repeats) : router;
+        Handler<HttpServerRequest> front = repeats != null ? new RepeatFront(router, repeats) : router;
+        // graceful shutdown: the drain refuses new connections and closes each once answered (lifecycle.ConnectionDrain)
+        ConnectionDrain drain = camel.getRegistry().lookupByNameAndType("connectionDrain", ConnectionDrain.class);
+        Handler<HttpServerRequest> handler = drain != null ? drain.wrap(front) : front;
         VertxPlatformHttpServer main = router.getServer();
         String deployment = router.vertx().deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(Promise<Void> started) {
-                vertx.createHttpServer(new HttpServerOptions()).requestHandler(handler)
-                        .listen(main.getPort(), main.getHost()).<Void> mapEmpty().onComplete(started);
+                var server = vertx.createHttpServer(new HttpServerOptions());
+                if (drain != null) {
+                    server.connectionHandler(drain::accept);
+                }
+                server.requestHandler(handler).listen(main.getPort(), main.getHost()).<Void> mapEmpty().onComplete(started);
             }
         }, new DeploymentOptions().setInstances(loops)).toCompletionStage().toCompletableFuture().join();
         main.getServer().close().toCompletionStage().toCompletableFuture().join();
