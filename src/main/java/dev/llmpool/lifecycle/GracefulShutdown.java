@@ -92,6 +92,10 @@ public class GracefulShutdown {
         drain.stopAccepting(vertx);
         LOG.info("event=shutdown_draining inflight={} open_connections={}", camel.getInflightRepository().size(),
                 drain.openConnections());
+        // A keep-alive connection can still carry one more request until its answer is out and the drain closes it;
+        // stopping Camel first would answer that request from a suspended route (503, empty body). So the routes stop
+        // once every connection is closed, or once the longest deadline has passed.
+        awaitConnectionsClosed(deadlineMs);
         // Camel's ShutdownStrategy waits for the exchanges in flight, up to this; none outlives its deadline.
         camel.getShutdownStrategy().setTimeUnit(TimeUnit.MILLISECONDS);
         camel.getShutdownStrategy().setTimeout(deadlineMs + 1000);
@@ -104,6 +108,18 @@ public class GracefulShutdown {
         }
         LOG.info("event=shutdown_complete status={}", status);
         exit.accept(status);
+    }
+
+    private void awaitConnectionsClosed(long limitMs) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMs);
+        while (drain.openConnections() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void startWatchdog(long limitMs) {
