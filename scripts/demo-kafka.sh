@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Kafka door in one command (README "Queues"): a single-node Kafka broker (KRaft) from Apache Kafka's own jars
+# The Kafka door in one command (docs/queues.md): a single-node Kafka broker (KRaft) from Apache Kafka's own jars
 # on Maven Central, a model server that speaks Ollama's API (the tests' fake backend), and the pool configured with
 # pool.kafka.bootstrap-servers; then a few requests through Kafka, their answers printed, and everything stopped.
 # No Docker, no root: Java 17 and Maven. Everything runs on loopback, in a temp directory removed at the end.

@@ -28,7 +28,7 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("new-key")) {  // prints an API key and its SHA-256 (README "Access control")
+        if (args.length > 0 && args[0].equals("new-key")) {  // prints an API key and its SHA-256 (docs/access-control.md)
             dev.llmpool.auth.ApiKeys.printNewKey(System.out);
             return;
         }

@@ -217,7 +217,7 @@ public class PoolBeans implements CamelConfiguration {
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));
-        // --- Observability (issue 18, README "Operations") ------------------------------------------------------
+        // --- Observability (issue 18, docs/operations.md) ------------------------------------------------------
         // tokens per provider/task/tenant (the provider routes' last step and the streaming race), per-provider gauges
         dev.llmpool.metrics.TokenMeter tokenMeter = new dev.llmpool.metrics.TokenMeter(metrics);
         r.bind("tokenMeter", tokenMeter);
@@ -307,7 +307,7 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
-        // --- Access control and tenants (issue 17, dev.llmpool.auth; README "Access control") ---------------------
+        // --- Access control and tenants (issue 17, dev.llmpool.auth; docs/access-control.md) ---------------------
         dev.llmpool.auth.AccessSetup.bind(camel, config, metrics, sharedRedis, mapper);
         // --- end access control -----------------------------------------------------------------------------
 
@@ -340,13 +340,13 @@ public class PoolBeans implements CamelConfiguration {
             }
         });
 
-        // --- Performance (issue 7, see README "Performance") ---------------------------------------------
+        // --- Performance (issue 7, see docs/performance.md) ---------------------------------------------
         // platform-http's engine, replaced so that a request holds no thread while its backends answer.
         var httpEngine = new AsyncVertxPlatformHttpEngine();
         httpEngine.setCamelContext(camel);
         r.bind("platform-http-engine", httpEngine);
 
-        // --- Running as a fleet (issue 21, README "Deploy"): readiness and liveness probes through Camel's health-check
+        // --- Running as a fleet (issue 21, docs/deploy.md): readiness and liveness probes through Camel's health-check
         // API, and the graceful shutdown a SIGTERM starts (Application), which drains the HTTP servers' connections.
         var readiness = new dev.llmpool.lifecycle.PoolReadiness();
         r.bind("poolReadiness", readiness);  // and in Camel's health-check registry once it exists (below)

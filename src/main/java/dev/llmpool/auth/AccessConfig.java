@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import dev.llmpool.config.ConfigException;
 
 /**
- * Who may call, as configured: {@code pool.auth.*} and {@code pool.tenants.<name>.*} (README "Access control").
+ * Who may call, as configured: {@code pool.auth.*} and {@code pool.tenants.<name>.*} (docs/access-control.md).
  * Loaded with the pool's configuration and reloaded with it (ConfigStore#part); an invalid edit is rejected with
  * the key named.
  */

@@ -23,7 +23,7 @@ import dev.llmpool.metrics.RequestMetrics;
  * body, byte for byte, with the same Content-Type, no Idempotency-Key and no Cache-Control, under the same
  * configuration snapshot. For such a request every step of routes/infer.camel.yaml up to cache-lookup comes out the
  * same (validation passes, the cache key is the same), so the HTTP consumer asks here first and a repeat costs a hash
- * of its body and two map reads instead of a trip through the route (README "Performance": a one-step Camel route
+ * of its body and two map reads instead of a trip through the route (docs/performance.md: a one-step Camel route
  * alone costs more than the whole fast backend).
  *
  * <p>No answer is kept here: each repeat reads the response cache's own entry again, so expiry, eviction and a

@@ -30,7 +30,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 class DeploymentManifestsTest {
 
     private static final Path K8S = Path.of("deploy/k8s");
-    /** The benchmark's peak resident memory with 2,000 requests in flight (README "Performance"). */
+    /** The benchmark's peak resident memory with 2,000 requests in flight (docs/performance.md). */
     private static final long BENCH_PEAK_RSS_BYTES = 451L * 1000 * 1000;
 
     private static final Map<String, Map<String, Object>> OBJECTS = new HashMap<>();

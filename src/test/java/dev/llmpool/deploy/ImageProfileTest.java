@@ -17,7 +17,7 @@ import org.w3c.dom.Element;
  * {@code mvn -Pimage package} (issue 21): the OCI image Jib builds as a tar without a Docker daemon. Its base image
  * cannot be pulled on this machine, so its configuration is checked here: what it is built from, how it starts, as
  * whom, where, and with which files. (Built with {@code -Dimage.base=scratch}, the same profile gives a tar whose
- * config.json holds this entrypoint, user and working directory: README "Deploy".)
+ * config.json holds this entrypoint, user and working directory: docs/deploy.md.)
  */
 class ImageProfileTest {
 

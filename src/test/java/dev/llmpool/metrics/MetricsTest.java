@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.llmpool.PoolTestSupport;
 
 /**
- * GET /metrics after known traffic: every meter of README "Operations" is there with the values that traffic must
+ * GET /metrics after known traffic: every meter of docs/operations.md is there with the values that traffic must
  * give (counts by door, task, strategy and status; the overhead histogram; tokens per provider; cache results;
  * in-flight and circuit gauges; the JVM's own), label values stay bounded, and OpenMetrics is served on request.
  */
