@@ -303,7 +303,6 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
         r.bind("grpcCallHeaders", (org.apache.camel.Processor) exchange ->  // Health: the credential, for an admin's report
                 dev.llmpool.grpc.GrpcRequestMapper.copyCallHeaders(exchange.getIn()));
-        r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
         // --- end gRPC API ----------------------------------------------------------------------------------
 
@@ -314,7 +313,7 @@ public class PoolBeans implements CamelConfiguration {
         // --- OpenAI- and Ollama-compatible APIs (issue 14; routes/openai-api.camel.yaml, routes/ollama-api.camel.yaml) ---
         // Thin edges: each maps its request onto the task API's, enters direct:infer (enrich + CoreAnswer, as gRPC
         // does), and maps the answer or error back; streams go straight to the connection (HttpChunkStream).
-        r.bind("coreAnswer", new dev.llmpool.grpc.CoreAnswer());
+        r.bind("coreAnswer", new dev.llmpool.api.CoreAnswer());  // every door's: gRPC, OpenAI, Ollama, queues
         r.bind("openAiRequest", new dev.llmpool.openai.OpenAiRequestMapper(config, mapper));
         r.bind("openAiReply", new dev.llmpool.openai.OpenAiReplyWriter(mapper));
         r.bind("openAiModels", new dev.llmpool.openai.OpenAiModels(config, mapper));

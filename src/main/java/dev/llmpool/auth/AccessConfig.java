@@ -1,5 +1,8 @@
 package dev.llmpool.auth;
 
+import static dev.llmpool.config.ConfigLoader.get;
+import static dev.llmpool.config.ConfigLoader.nonNegativeLong;
+
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -72,9 +75,9 @@ public record AccessConfig(boolean enabled, Map<String, Tenant> tenants, Jwt jwt
         String tasksClaim = get(p, "pool.auth.jwt.tasks-claim", "");
         Jwt jwt = new Jwt(jwks.isEmpty() ? null : jwks, blankToNull(get(p, "pool.auth.jwt.issuer", "")),
                 blankToNull(get(p, "pool.auth.jwt.audience", "")), get(p, "pool.auth.jwt.tenant-claim", "tenant"),
-                blankToNull(tasksClaim), count(p, "pool.auth.jwt.clock-skew-seconds", 30),
-                Math.max(1, count(p, "pool.auth.jwt.jwks-refresh-seconds", 300)),
-                Math.max(1, count(p, "pool.auth.jwt.jwks-timeout-ms", 2000)));
+                blankToNull(tasksClaim), nonNegativeLong(p, "pool.auth.jwt.clock-skew-seconds", 30),
+                Math.max(1, nonNegativeLong(p, "pool.auth.jwt.jwks-refresh-seconds", 300)),
+                Math.max(1, nonNegativeLong(p, "pool.auth.jwt.jwks-timeout-ms", 2000)));
         return new AccessConfig(Boolean.parseBoolean(get(p, "pool.auth.enabled", "false")), Map.copyOf(tenants), jwt);
     }
 
@@ -115,32 +118,11 @@ public record AccessConfig(boolean enabled, Map<String, Tenant> tenants, Jwt jwt
         return List.copyOf(out);
     }
 
-    private static String get(Properties p, String key, String def) {
-        String v = p.getProperty(key);
-        return v == null || v.isBlank() ? def : v.trim();
-    }
-
     private static String blankToNull(String s) {
         return s.isEmpty() ? null : s;
     }
 
     private static long count(Properties p, String key) {
-        return count(p, key, 0);
-    }
-
-    private static long count(Properties p, String key, long def) {
-        String v = get(p, key, null);
-        if (v == null) {
-            return def;
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n < 0) {
-                throw new ConfigException(key + " must be >= 0, got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " must be a whole number, got '" + v + "'");
-        }
+        return nonNegativeLong(p, key, 0);
     }
 }

@@ -12,7 +12,6 @@ import org.apache.qpid.jms.JmsConnectionFactory;
 import org.apache.qpid.jms.policy.JmsDefaultPrefetchPolicy;
 import org.springframework.jms.connection.CachingConnectionFactory;
 
-import dev.llmpool.grpc.CoreAnswer;
 
 /**
  * The beans of the message-queue doors (routes/queue-kafka.camel.yaml, routes/queue-jms.camel.yaml; README
@@ -35,8 +34,6 @@ public class QueueBeans implements CamelConfiguration {
     public void configure(CamelContext camel) throws Exception {
         camel.getPropertiesComponent().addPropertiesFunction(new ConfiguredFunction(camel));
         Registry r = camel.getRegistry();
-        // around direct:infer, as the gRPC door does: the core's answer (body and status) back onto the door's exchange
-        r.bind("queueCoreAnswer", new CoreAnswer());
         // the dead-letter copy is sent from a copy of the exchange; the answer stays as it was
         r.bind("keepAnswer", new UseOriginalAggregationStrategy(true));
         r.bind("kafkaBatch", new KafkaBatch());
