@@ -28,13 +28,45 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
-        create().run(args);
+        if (args.length > 0 && args[0].equals("new-key")) {  // prints an API key and its SHA-256 (docs/access-control.md)
+            dev.llmpool.auth.ApiKeys.printNewKey(System.out);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("eval")) {  // evaluation of strategies on labelled cases (README)
+            dev.llmpool.eval.EvalCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        Main main = create();
+        onSigterm(main);
+        main.run(args);
+    }
+
+    /**
+     * SIGTERM (Kubernetes, systemd, docker stop) starts the graceful shutdown (lifecycle.GracefulShutdown), which
+     * exits with 0 when done; a second SIGTERM ends the process at once. The JVM's own handling of SIGTERM would run
+     * the shutdown hooks instead: Log4j's stops logging while requests are still being answered, and once the hooks
+     * run, a second SIGTERM can no longer end anything. SIGINT (Ctrl-C) keeps the JVM's handling.
+     */
+    private static void onSigterm(Main main) {
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+            var camel = main.getCamelContext();
+            var shutdown = camel == null ? null
+                    : camel.getRegistry().lookupByNameAndType("gracefulShutdown", dev.llmpool.lifecycle.GracefulShutdown.class);
+            if (shutdown != null && shutdown.hasBegun()) {
+                shutdown.force("second SIGTERM");
+            } else if (shutdown == null || !camel.isStarted()) {
+                System.exit(0); // still starting: nothing is in flight; camel-main's hook stops what has started
+            } else {
+                shutdown.begin(System::exit);
+            }
+        });
     }
 
     /** The pool's camel-main, configured from the working directory (or the jar's copies); not yet started. */
-    static Main create() throws IOException, URISyntaxException {
+    public static Main create() throws IOException, URISyntaxException {
         Main main = new Main();
         main.configure().addConfiguration(PoolBeans.class);
+        main.configure().addConfiguration(dev.llmpool.queues.QueueBeans.class);  // queue doors (issue 15)
         boolean local = Files.isRegularFile(Path.of("application.properties"));
         main.setPropertyPlaceholderLocations(local ? "file:application.properties" : "classpath:application.properties");
         if (!Files.isDirectory(Path.of("routes"))) {

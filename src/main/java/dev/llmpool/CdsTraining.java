@@ -20,7 +20,7 @@ import org.apache.camel.main.Main;
 import dev.llmpool.startup.FreePorts;
 
 /**
- * The training run behind the class data sharing archive (README "Performance", start-up). {@code mvn package} runs
+ * The training run behind the class data sharing archive (docs/performance.md, start-up). {@code mvn package} runs
  * it with {@code -XX:ArchiveClassesAtExit=target/llm-pool.jsa}; the run command maps that archive with
  * {@code -XX:SharedArchiveFile=target/llm-pool.jsa}, so a start no longer loads, parses and verifies the ~8,000
  * classes start-up needs from the jar (about half its CPU time). It does what a first start does: boots the pool as
@@ -42,7 +42,7 @@ public final class CdsTraining {
         HttpServer ollama = standInOllama(packaged);
         int port = freePort();
         String backend = "http://127.0.0.1:" + ollama.getAddress().getPort();
-        // system properties override the configuration file (README "Configuration")
+        // system properties override the configuration file (docs/configuration.md)
         for (String key : packaged.stringPropertyNames()) {
             if (key.startsWith("pool.providers.") && key.endsWith(".url")) {
                 System.setProperty(key, backend);

@@ -127,12 +127,20 @@ public class PoolBeans implements CamelConfiguration {
     private int maxHeaderBytes;
     @PropertyInject(value = "pool.http.max-line-bytes", defaultValue = "4096")
     private int maxLineBytes;
-    @PropertyInject(value = "pool.http.idle-timeout-ms", defaultValue = "60000")
+    @PropertyInject(value = "pool.http.server-idle-timeout-ms", defaultValue = "60000")
     private long idleTimeoutMs;
     @PropertyInject(value = "pool.http.header-timeout-ms", defaultValue = "10000")
     private long headerTimeoutMs;
     @PropertyInject(value = "pool.http.max-client-connections", defaultValue = "10000")
     private int maxClientConnections;
+    /** The access log's format: kv, json or off (issue 18). */
+    @PropertyInject(value = "pool.log.format", defaultValue = "kv")
+    private String logFormat;
+    /** Whether the operations page shows the recent requests' prompts (issue 18). */
+    @PropertyInject(value = "pool.ui.show-prompts", defaultValue = "false")
+    private boolean uiShowPrompts;
+    @PropertyInject(value = "pool.shutdown.grace-ms", defaultValue = "2000")
+    private long shutdownGraceMs;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -172,7 +180,7 @@ public class PoolBeans implements CamelConfiguration {
         ScheduledThreadPoolExecutor timers = new EventLoopTimers(2, daemon("llmpool-timer"));
         // --- Providers and their guards (issue 4; asynchronous since issue 7) -------------------------------------
         // Each provider's circuit breaker lives in this registry, whose listeners feed /health and provider selection;
-        // the guards (breaker + bulkhead) are used by the provider routes' policy node and by the streaming path.
+        // the guards (breaker + bulkhead) are used by the provider routes' policy node, for whole and streamed calls alike.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(), new BreakerEvents(health));
         r.bind("circuitBreakerRegistry", breakers);
         ProviderGuards guards = new ProviderGuards(breakers, timers);
@@ -185,10 +193,15 @@ public class PoolBeans implements CamelConfiguration {
         EventLoopHttpComponent http = new EventLoopHttpComponent();
         http.setVertx(vertx);
         camel.addComponent("vertx-http", http);
-        r.bind("backendBinding", new BackendBinding(vertx, backendClientOptions()));
-        ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards);
+        BackendBinding backendBinding = new BackendBinding(vertx, backendClientOptions());
+        r.bind("backendBinding", backendBinding);
+        r.bind("streamedCall", new dev.llmpool.streaming.StreamedCall(backendBinding, mapper)); // a provider route's streamed call
+        // Old provider routes are retired on this thread once their calls in flight end (a template edit, a new URL)
+        ScheduledThreadPoolExecutor retirements = new ScheduledThreadPoolExecutor(1, daemon("llmpool-route-retire"));
+        ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards, retirements);
+        r.bind("providerRoutes", providerRoutes); // the config-reload timer asks it to apply an edited template
         config.onChange(providerRoutes::apply);
-        ProviderCalls calls = new ProviderCalls(camel, timers);
+        ProviderCalls calls = new ProviderCalls(camel, timers, providerRoutes);
 
         r.bind("configStore", config);
         r.bind("requestContext", new RequestContextProcessor(config));
@@ -197,22 +210,47 @@ public class PoolBeans implements CamelConfiguration {
         ProviderStats stats = new ProviderStats(metrics);
         r.bind("ensemble", new EnsembleProcessor(calls, timers, stats, List.of(new FirstCompletedStrategy(),
                 new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy())));
-        r.bind("judgeCandidates", new JudgeCandidates());
+        r.bind("judgeCandidates", new JudgeCandidates(providerRoutes));
         r.bind("judgeStrategy", new JudgeStrategy());
         // JUDGE's Multicast starts its branches on these; a branch gives its thread back once its call is sent.
         r.bind("candidateCalls", Executors.newFixedThreadPool(4, daemon("llmpool-judge")));
-        r.bind("judgeCall", new JudgeCall());
+        r.bind("judgeCall", new JudgeCall(providerRoutes));
         r.bind("judgeVerdict", new JudgeVerdict(mapper));
         r.bind("providerCall", new ProviderCallPreparer());
         r.bind("responseWriter", new ResponseWriter(mapper));
         r.bind("errorResponder", new ErrorResponder(mapper));
         r.bind("backendRequest", new BackendRequestEncoder(mapper));
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
-        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs));
+        r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs,
+                guards::inFlight));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
         RequestMetrics requestMetrics = new RequestMetrics(metrics);
         r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));
+        // --- Observability (issue 18, docs/operations.md) ------------------------------------------------------
+        // tokens per provider/task/tenant (the provider routes' last step and the streaming race), per-provider gauges
+        dev.llmpool.metrics.TokenMeter tokenMeter = new dev.llmpool.metrics.TokenMeter(metrics);
+        r.bind("tokenMeter", tokenMeter);
+        var providerGauges = new dev.llmpool.metrics.ProviderGauges(metrics, guards, health);
+        providerGauges.apply(config.current());
+        var accessLogFormat = dev.llmpool.metrics.AccessLog.format(logFormat);
+        if (accessLogFormat != dev.llmpool.metrics.AccessLog.Format.OFF) {
+            requestMetrics.addListener(new dev.llmpool.metrics.AccessLog(accessLogFormat, mapper));
+        }
+        // the operations page (routes/ops.camel.yaml): its files and the status JSON it polls
+        var recentRequests = new dev.llmpool.ui.RecentRequests(uiShowPrompts);
+        requestMetrics.addListener(recentRequests);
+        r.bind("uiAssets", new dev.llmpool.ui.UiAssets());
+        r.bind("opsStatus", new dev.llmpool.ui.OpsStatus(config, health, providerGauges, recentRequests, metrics, mapper));
+        config.onChange(providerGauges::apply);
+        // the JVM's own meters (jvm_memory_used_bytes, jvm_threads_live_threads, jvm_gc_*, CPU, uptime)
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        var gcMetrics = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gcMetrics.bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        // --- end of issue 18 ---------------------------------------------------------------------------------------
 
         // --- Response cache, idempotency keys, coalescing (issue 5) ---------------------------------------------
         // Both keep their entries in a Store: this process's memory (Caffeine), or Redis shared by every instance
@@ -223,6 +261,7 @@ public class PoolBeans implements CamelConfiguration {
         CacheMetrics cacheMetrics = new CacheMetrics(metrics);
         Store responses;
         Store idempotencyKeys;
+        RedisStore sharedRedis = null;  // also holds the tenants' rate limits (issue 17)
         switch (cacheBackend.trim().toLowerCase(Locale.ROOT)) {
             case "caffeine" -> {
                 Ticker ticker = r.lookupByNameAndType("cacheTicker", Ticker.class);
@@ -237,6 +276,7 @@ public class PoolBeans implements CamelConfiguration {
                 camel.addService(redis);  // closed with the context
                 responses = redis;
                 idempotencyKeys = redis;
+                sharedRedis = redis;
             }
             default -> throw new IllegalArgumentException("pool.cache.backend must be caffeine or redis, got '"
                     + cacheBackend + "'");
@@ -264,8 +304,8 @@ public class PoolBeans implements CamelConfiguration {
 
         // --- gRPC API (proto/llmpool/v1/llmpool.proto, routes/grpc-api.camel.yaml) --------------------------
         // The grpc component with server reflection; metadata readable by the route (an interceptor that
-        // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer; and the streaming
-        // FASTEST ensemble InferStream uses (JDK HttpClient: see BackendStream for why not camel-http).
+        // camel-grpc auto-discovers); proto <-> the HTTP API's JSON around direct:infer (InferStream's tokens come
+        // from the ensemble's race: see streamedCall).
         // Each call in flight holds one of these threads (the route runs on the call's thread), as HTTP's workers do.
         ThreadPoolExecutor grpcWorkers = new ThreadPoolExecutor(grpcWorkerThreads, grpcWorkerThreads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("llmpool-grpc"));
@@ -273,21 +313,38 @@ public class PoolBeans implements CamelConfiguration {
         camel.addComponent("grpc", new dev.llmpool.grpc.ReflectiveGrpcComponent(grpcWorkers));
         r.bind("grpcCallMetadata", new dev.llmpool.grpc.GrpcCallMetadata());
         r.bind("grpcRequest", new dev.llmpool.grpc.GrpcRequestMapper(config, mapper));
-        r.bind("grpcCoreAnswer", new dev.llmpool.grpc.CoreAnswer());
+        r.bind("grpcCallHeaders", (org.apache.camel.Processor) exchange ->  // Health: the credential, for an admin's report
+                dev.llmpool.grpc.GrpcRequestMapper.copyCallHeaders(exchange.getIn()));
         r.bind("grpcReply", new dev.llmpool.grpc.GrpcReplyWriter(mapper));
-        var streamingHttp = dev.llmpool.startup.Lazy.of(() -> java.net.http.HttpClient.newBuilder() // on first use
-                .version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .connectTimeout(java.time.Duration.ofMillis(connectTimeoutMs))
-                .executor(Executors.newFixedThreadPool(4, daemon("llmpool-stream"))) // parses lines; never blocks
-                .build());
-        r.bind("streamingEnsemble", new dev.llmpool.streaming.StreamingEnsemble(streamingHttp, timers, stats, mapper, guards));
         // --- end gRPC API ----------------------------------------------------------------------------------
+
+        // --- Access control and tenants (issue 17, dev.llmpool.auth; docs/access-control.md) ---------------------
+        dev.llmpool.auth.AccessSetup.bind(camel, config, metrics, sharedRedis, mapper);
+        // --- end access control -----------------------------------------------------------------------------
+
+        // --- OpenAI- and Ollama-compatible APIs (issue 14; routes/openai-api.camel.yaml, routes/ollama-api.camel.yaml) ---
+        // Thin edges: each maps its request onto the task API's, enters direct:infer (enrich + CoreAnswer, as gRPC
+        // does), and maps the answer or error back; streams go straight to the connection (HttpChunkStream).
+        r.bind("coreAnswer", new dev.llmpool.api.CoreAnswer());  // every door's: gRPC, OpenAI, Ollama, queues
+        r.bind("openAiRequest", new dev.llmpool.openai.OpenAiRequestMapper(config, mapper));
+        r.bind("openAiReply", new dev.llmpool.openai.OpenAiReplyWriter(mapper));
+        r.bind("openAiModels", new dev.llmpool.openai.OpenAiModels(config, mapper));
+        r.bind("ollamaChatRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, false));
+        r.bind("ollamaGenerateRequest", new dev.llmpool.ollama.OllamaRequestMapper(config, mapper, true));
+        r.bind("ollamaReply", new dev.llmpool.ollama.OllamaReplyWriter(mapper));
+        r.bind("ollamaInfo", new dev.llmpool.ollama.OllamaInfo(config, mapper));
+        dev.llmpool.api.InferStream inferStream = new dev.llmpool.api.InferStream(mapper);  // "stream": true on /v1/infer
+        r.bind("inferStream", inferStream);
+        r.bind("inferStreamEnd", inferStream.end());
+        // --- end OpenAI- and Ollama-compatible APIs ---------------------------------------------------------
 
         // The timer threads (deadlines, hedges, waits for a slot) and Vert.x end with the context, not with the JVM.
         camel.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
             protected void doStop() {
                 timers.shutdownNow();
+                gcMetrics.close();
+                retirements.shutdownNow();
                 if (vertx != null) {
                     vertx.close();
                 }
@@ -304,12 +361,25 @@ public class PoolBeans implements CamelConfiguration {
                 maxClientConnections);
         // pool.http.host when set, else camel.server.host (kept for existing configurations), else every interface
         String httpHost = camel.getPropertiesComponent().resolveProperty("pool.http.host")
-                .or(() -> camel.getPropertiesComponent().resolveProperty("camel.server.host")).orElse("0.0.0.0");
+                .or(() -> camel.getPropertiesComponent().resolveProperty("camel.server.host")).orElse("127.0.0.1");
+
+        // --- Running as a fleet (issue 21, docs/deploy.md): readiness and liveness probes through Camel's health-check
+        // API, and the graceful shutdown a SIGTERM starts (Application), which drains the HTTP servers' connections.
+        var readiness = new dev.llmpool.lifecycle.PoolReadiness();
+        r.bind("poolReadiness", readiness);  // and in Camel's health-check registry once it exists (below)
+        r.bind("livenessProbe", dev.llmpool.lifecycle.HealthProbe.liveness(mapper));
+        r.bind("readinessProbe", dev.llmpool.lifecycle.HealthProbe.readiness(mapper));
+        var drain = new dev.llmpool.lifecycle.ConnectionDrain();
+        r.bind("connectionDrain", drain);  // HttpFront puts it in front of its servers
+        r.bind("gracefulShutdown", new dev.llmpool.lifecycle.GracefulShutdown(camel, vertx, readiness, drain,
+                shutdownGraceMs, () -> config.current().limits().maxDeadlineMs()));
+        // --- end of issue 21 -------------------------------------------------------------------------------------
 
         // Provider routes come from the YAML route template, which exists only once the routes are loaded.
         camel.addStartupListener(new ExtendedStartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                org.apache.camel.health.HealthCheckRegistry.get(context).register(readiness); // issue 21: /health/ready
             }
 
             @Override
@@ -317,7 +387,8 @@ public class PoolBeans implements CamelConfiguration {
                 providerRoutes.apply(config.current());
                 // requests run on their connection's event loop: one loop per core, so routing uses every core
                 front.serve(vertx, httpHost, httpPort, eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors(),
-                        frontLimits);
+                        frontLimits, drain);
+                readiness.started();
             }
         });
     }

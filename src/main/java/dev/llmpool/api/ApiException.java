@@ -13,13 +13,21 @@ public class ApiException extends RuntimeException {
     private final String code;
     private final String field;
     private final transient Map<String, Object> details;
+    /** Response headers the caller gets with the error (WWW-Authenticate, Retry-After, RateLimit-*); every door sets them. */
+    private final transient Map<String, String> headers;
 
     public ApiException(int status, String code, String message, String field, Map<String, Object> details) {
+        this(status, code, message, field, details, null);
+    }
+
+    public ApiException(int status, String code, String message, String field, Map<String, Object> details,
+                        Map<String, String> headers) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.field = field;
         this.details = details == null ? Map.of() : details;
+        this.headers = headers == null ? Map.of() : headers;
     }
 
     public ApiException(int status, String code, String message, String field) {
@@ -44,5 +52,9 @@ public class ApiException extends RuntimeException {
 
     public Map<String, Object> details() {
         return details;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 }

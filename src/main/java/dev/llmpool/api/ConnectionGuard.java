@@ -50,13 +50,6 @@ final class ConnectionGuard implements Handler<HttpConnection> {
         boolean refused = open.incrementAndGet() > limits.maxConnections();
         State state = new State(refused);
         states.put(connection, state);
-        connection.closeHandler(v -> {
-            open.decrementAndGet();
-            State s = states.remove(connection);
-            if (s != null && s.timer >= 0) {
-                vertx.cancelTimer(s.timer);
-            }
-        });
         if (refused) {
             LOG.warn("event=connection_refused reason=max_connections limit={} remote=\"{}\"", limits.maxConnections(),
                     LogText.of(connection.remoteAddress()));
@@ -87,6 +80,15 @@ final class ConnectionGuard implements Handler<HttpConnection> {
             state.timer = -1;
         }
         return !state.refused;
+    }
+
+    /** The connection closed (HttpFront's one close handler: Vert.x keeps only the last one set). */
+    void closed(HttpConnection connection) {
+        open.decrementAndGet();
+        State s = states.remove(connection);
+        if (s != null && s.timer >= 0) {
+            vertx.cancelTimer(s.timer);
+        }
     }
 
     int open() {

@@ -53,5 +53,6 @@ public class ErrorResponder implements Processor {
         boolean retryLater = error.status() == 503 || error.status() == 429;
         ResponseWriter.write(exchange, error.status(), requestId, mapper.writeValueAsString(body),
                 retryLater ? "Retry-After" : null, retryLater ? "1" : null);
+        error.headers().forEach(exchange.getMessage()::setHeader);  // e.g. the real Retry-After of a 429
     }
 }

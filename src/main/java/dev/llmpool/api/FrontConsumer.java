@@ -2,8 +2,10 @@ package dev.llmpool.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -46,6 +48,8 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
     private final HttpFront front;
     private final String path;
     private final boolean prefix;
+    /** The path's segments when it names parameters ({@code /v1/models/{id}}), else null. */
+    private final String[] template;
     private final Set<String> methods;
 
     FrontConsumer(PlatformHttpEndpoint endpoint, Processor processor, HttpFront front) {
@@ -54,6 +58,7 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
         String p = endpoint.getPath();
         this.prefix = endpoint.isMatchOnUriPrefix() || p.endsWith("/*");
         this.path = p.endsWith("/*") ? p.substring(0, p.length() - 1) : p;
+        this.template = !prefix && p.contains("{") ? p.split("/", -1) : null;
         String restrict = endpoint.getHttpMethodRestrict();
         TreeSet<String> allowed = new TreeSet<>();
         if (restrict == null || restrict.isBlank()) {
@@ -76,6 +81,34 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
 
     boolean matchesPrefix() {
         return prefix;
+    }
+
+    boolean isTemplate() {
+        return template != null;
+    }
+
+    /**
+     * The parameters a request path gives this consumer's template ({@code /ui/{file}} and {@code /ui/app.js}: file =
+     * app.js), or null when it does not match. Each parameter is one whole, non-empty segment.
+     */
+    Map<String, String> parameters(String requestPath) {
+        String[] segments = requestPath.split("/", -1);
+        if (template == null || segments.length != template.length) {
+            return null;
+        }
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < segments.length; i++) {
+            String t = template[i];
+            if (t.length() > 2 && t.startsWith("{") && t.endsWith("}")) {
+                if (segments[i].isEmpty()) {
+                    return null;
+                }
+                params.put(t.substring(1, t.length() - 1), segments[i]);
+            } else if (!t.equals(segments[i])) {
+                return null;
+            }
+        }
+        return params;
     }
 
     Set<String> methods() {
@@ -111,6 +144,10 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
         if (raw != null) {
             exchange.setProperty(ExactRepeats.RAW, raw);
         }
+        // A caller that hangs up leaves no one to answer: whatever is running for it stops (the race's calls)
+        CallerLink caller = new CallerLink();
+        exchange.setProperty(CallerLink.PROPERTY, caller);
+        req.response().closeHandler(closed -> caller.gone());
         try {
             createUoW(exchange);
             getAsyncProcessor().process(exchange, doneSync -> {
@@ -142,6 +179,12 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
                 in.setHeader(name, values.size() == 1 ? values.get(0) : values);
             }
         });
+        if (template != null) {
+            Map<String, String> params = parameters(req.path());
+            if (params != null) {
+                params.forEach(in::setHeader);
+            }
+        }
         in.setHeader(Exchange.HTTP_METHOD, req.method().name());
         in.setHeader(Exchange.HTTP_PATH, req.path());
         in.setHeader(Exchange.HTTP_URI, req.uri());

@@ -26,6 +26,9 @@ public final class Headers {
     /** Exchange property: the request id of the response being replayed. */
     public static final String REPLAY_REQUEST_ID = "llmpool.replayRequestId";
 
+    /** Exchange property: the tenant the request is served for (dev.llmpool.auth); "default" when auth is off. */
+    public static final String TENANT = "llmpool.tenant";
+
     private Headers() {
     }
 }

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.cache.ExactRepeats;
+import dev.llmpool.lifecycle.ConnectionDrain;
 import dev.llmpool.logging.LogText;
 
 /**
@@ -51,6 +52,8 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
     private final Map<String, List<FrontConsumer>> byPath = new ConcurrentHashMap<>();
     private final List<FrontConsumer> byPrefix = new CopyOnWriteArrayList<>();
+    /** Paths with parameters ({@code /v1/models/{id}}), tried after the exact paths. */
+    private final List<FrontConsumer> byTemplate = new CopyOnWriteArrayList<>();
     private final IntSupplier maxBodyBytes;
     private final ExactRepeats repeats;
     private volatile ConnectionGuard guard;
@@ -67,6 +70,8 @@ public final class HttpFront implements Handler<HttpServerRequest> {
     void register(FrontConsumer consumer) {
         if (consumer.matchesPrefix()) {
             byPrefix.add(consumer);
+        } else if (consumer.isTemplate()) {
+            byTemplate.add(consumer);
         } else {
             byPath.computeIfAbsent(consumer.path(), p -> new CopyOnWriteArrayList<>()).add(consumer);
         }
@@ -74,6 +79,7 @@ public final class HttpFront implements Handler<HttpServerRequest> {
 
     void unregister(FrontConsumer consumer) {
         byPrefix.remove(consumer);
+        byTemplate.remove(consumer);
         byPath.computeIfPresent(consumer.path(), (p, list) -> {
             list.remove(consumer);
             return list.isEmpty() ? null : list;
@@ -84,9 +90,9 @@ public final class HttpFront implements Handler<HttpServerRequest> {
      * Serves {@code port} from {@code loops} event loops, each with its own server on the same port (instances of one
      * verticle: Vert.x hands the accepted connections to the servers of a port in turn, which is how it scales a
      * server over cores; servers made from one plain thread would all share its one event loop). Blocks until
-     * listening; the servers close with Vert.x.
+     * listening; the servers close with Vert.x. {@code drain} lets a graceful shutdown stop taking connections.
      */
-    public void serve(Vertx vertx, String host, int port, int loops, FrontLimits limits) {
+    public void serve(Vertx vertx, String host, int port, int loops, FrontLimits limits, ConnectionDrain drain) {
         ConnectionGuard connections = new ConnectionGuard(vertx, limits);
         this.guard = connections;
         HttpServerOptions options = new HttpServerOptions()
@@ -101,10 +107,17 @@ public final class HttpFront implements Handler<HttpServerRequest> {
             @Override
             public void start(Promise<Void> started) {
                 vertx.createHttpServer(options)
-                        .connectionHandler(connections)
+                        .connectionHandler(connection -> {
+                            connections.handle(connection);
+                            drain.accept(connection);  // graceful shutdown: refuses new connections once draining
+                            connection.closeHandler(v -> {
+                                connections.closed(connection);
+                                drain.closed(connection);
+                            });
+                        })
                         .invalidRequestHandler(HttpFront.this::undecodable)
                         .exceptionHandler(HttpFront::protocolError)
-                        .requestHandler(HttpFront.this)
+                        .requestHandler(drain.wrap(HttpFront.this))
                         .listen(port, host).<Void> mapEmpty().onComplete(started);
             }
         }, new DeploymentOptions().setInstances(Math.max(1, loops))).toCompletionStage().toCompletableFuture().join();
@@ -160,8 +173,15 @@ public final class HttpFront implements Handler<HttpServerRequest> {
             return List.of();
         }
         List<FrontConsumer> exact = byPath.get(path);
+        if ((exact == null || exact.isEmpty()) && path.length() > 1 && path.endsWith("/")) {
+            exact = byPath.get(path.substring(0, path.length() - 1));  // /ui/ is /ui
+        }
         if (exact != null && !exact.isEmpty()) {
             return exact;
+        }
+        List<FrontConsumer> templated = byTemplate.stream().filter(c -> c.parameters(path) != null).toList();
+        if (!templated.isEmpty()) {
+            return templated;
         }
         for (FrontConsumer c : byPrefix) {
             if (path.startsWith(c.path())) {

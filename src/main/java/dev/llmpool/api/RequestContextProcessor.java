@@ -18,6 +18,8 @@ import dev.llmpool.config.ConfigStore;
 public class RequestContextProcessor implements Processor {
 
     public static final String CONFIG = "llmpool.config";
+    /** Exchange property set by a door whose {@code model} may name a provider: see {@link dev.llmpool.config.PoolConfig#withProviderTasks}. */
+    public static final String PROVIDER_TASKS = "llmpool.providerTasks";
 
     private final ConfigStore configStore;
 
@@ -31,7 +33,8 @@ public class RequestContextProcessor implements Processor {
         Message in = exchange.getIn();
         Object given = in.getHeader(Headers.REQUEST_ID);
         exchange.setProperty(Headers.REQUEST_ID_PROPERTY, requestId(given instanceof String s ? s : null));
-        exchange.setProperty(CONFIG, configStore.current());
+        exchange.setProperty(CONFIG, exchange.getProperty(PROVIDER_TASKS) != null
+                ? configStore.currentWithProviderTasks() : configStore.current());
         keep(exchange, in, "Idempotency-Key", Headers.IDEMPOTENCY_KEY);
         String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
         if (key != null && (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {

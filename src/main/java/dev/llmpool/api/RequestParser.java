@@ -43,6 +43,11 @@ public class RequestParser implements Processor {
         }
         byte[] body = exchange.getIn().getBody(byte[].class);
         InferRequest request = parse(body, config.limits());
+        @SuppressWarnings("unchecked")
+        java.util.List<ChatMessage> conversation = exchange.getProperty(ChatMessage.PROPERTY, java.util.List.class);
+        if (conversation != null) {  // a door's conversation; prompt is its last user message
+            request = request.withMessages(conversation);
+        }
         if (config.task(request.task()) == null) {
             // the known tasks are not listed: a caller may not be allowed to see them all
             throw new ApiException(404, "unknown_task", "unknown task '" + LogText.of(request.task(), 100) + "'", "task");
@@ -100,6 +105,9 @@ public class RequestParser implements Processor {
                 throw ApiException.invalid("format", "format must be \"json\" or a JSON schema object");
             }
         }
+        if (f.stream != null && f.stream != NULL && !(f.stream instanceof Boolean)) {
+            throw ApiException.invalid("stream", "stream must be true or false");
+        }
         boolean cache = true;
         if (f.cache != null && f.cache != NULL) {
             if (!(f.cache instanceof Boolean b)) {
@@ -120,6 +128,7 @@ public class RequestParser implements Processor {
     private static final class Fields {
         String unknown;  // the first field not in the contract
         Object task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache;
+        Object stream;  // read by InferStream before the route; only checked here
     }
 
     /**
@@ -151,6 +160,7 @@ public class RequestParser implements Processor {
                     case "temperature" -> f.temperature = value;
                     case "format" -> f.format = value;
                     case "cache" -> f.cache = value;
+                    case "stream" -> f.stream = value;
                     default -> {
                         if (f.unknown == null) {
                             f.unknown = name;

@@ -38,7 +38,7 @@ import dev.llmpool.ensemble.Strategy;
 public final class CacheKeys {
 
     /** Bump when the key's input or the cached value's shape changes, so old entries are never read. */
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;  // 3: the tenant
     private static final HexFormat HEX = HexFormat.of();
     private static final MessageDigest SHA_256;
 
@@ -68,10 +68,19 @@ public final class CacheKeys {
      * version number (a reload that leaves the task as it was keeps its entries).
      */
     public String responseKey(InferRequest req, PoolConfig config) {
+        return responseKey(req, config, "default");
+    }
+
+    /**
+     * As above, for one tenant: the tenant is part of the key, so one tenant's answers (and the identical requests it
+     * has in flight) are never another's.
+     */
+    public String responseKey(InferRequest req, PoolConfig config, String tenant) {
         TaskConfig task = config.task(req.task());
         Strategy strategy = req.strategy() != null ? req.strategy() : task.strategy();
         Digest d = new Digest();
         d.number(VERSION);
+        d.text(tenant);
         d.bytes(configPart(config, task, strategy == Strategy.JUDGE));
         d.text(req.task());
         d.text(req.prompt());
@@ -79,6 +88,7 @@ public final class CacheKeys {
         d.text(strategy.name());
         d.text(req.temperature() == null ? null : req.temperature().toString());
         d.text(canonicalJson(req.format()));
+        conversation(d, req);
         return d.hex();
     }
 
@@ -93,12 +103,26 @@ public final class CacheKeys {
         d.text(req.temperature() == null ? null : req.temperature().toString());
         d.text(canonicalJson(req.format()));
         d.number(req.cache() ? 1 : 0);
+        conversation(d, req);
         return d.hex();
+    }
+
+    /** A door's conversation, turn by turn; nothing for a single prompt, so task API keys stay as they were. */
+    private static void conversation(Digest d, InferRequest req) {
+        if (req.messages() != null) {
+            d.number(req.messages().size());
+            for (var m : req.messages()) {
+                d.text(m.role());
+                d.text(m.content());
+            }
+        }
     }
 
     private byte[] configPart(PoolConfig config, TaskConfig task, boolean judge) {
         ConfigParts p = parts;
-        if (p.config() != config) {
+        // By version, not identity: a door's snapshot with provider tasks (PoolConfig.withProviderTasks) has the same
+        // tasks as its base, plus some, and must not make the two take turns here.
+        if (p.config() == null || p.config().version() != config.version()) {
             // A new snapshot (or, briefly after a reload, a request still on the old one): start over. Harmless if
             // two snapshots take turns; each part is computed from the snapshot itself.
             p = new ConfigParts(config, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());

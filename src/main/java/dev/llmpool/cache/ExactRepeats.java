@@ -1,6 +1,5 @@
 package dev.llmpool.cache;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -24,13 +23,17 @@ import dev.llmpool.metrics.RequestMetrics;
  * body, byte for byte, with the same Content-Type, no Idempotency-Key and no Cache-Control, under the same
  * configuration snapshot. For such a request every step of routes/infer.camel.yaml up to cache-lookup comes out the
  * same (validation passes, the cache key is the same), so the HTTP consumer asks here first and a repeat costs a hash
- * of its body and two map reads instead of a trip through the route (README "Performance": a one-step Camel route
+ * of its body and two map reads instead of a trip through the route (docs/performance.md: a one-step Camel route
  * alone costs more than the whole fast backend).
  *
  * <p>No answer is kept here: each repeat reads the response cache's own entry again, so expiry, eviction and a
  * refresh ({@code "cache": false}) apply exactly as on the route, and the answer carries its own request id and
  * {@code "from_cache": true}. Only with the in-memory store, whose reads complete at once. Steps added to the infer
  * route before cache-lookup do not run for these repeats: set {@code pool.cache.exact-repeats=false} when they must.
+ *
+ * <p>With auth on ({@code pool.auth.enabled}) no request is remembered, so none is answered here: every request goes
+ * through authentication and gets its own tenant's cache. Turning auth on is a configuration reload, which makes a new
+ * snapshot, and requests remembered under the old one are never answered again.
  */
 public final class ExactRepeats {
 
@@ -46,7 +49,8 @@ public final class ExactRepeats {
     }
 
     /** What a remembered request was answered with: the store key, and the meter its repeats are counted with. */
-    private record Seen(String contentType, String storeKey, PoolConfig config, String task, Timer served) {
+    private record Seen(String contentType, String storeKey, PoolConfig config, String task, String strategy,
+                        Timer served) {
     }
 
     private final String path;
@@ -97,7 +101,7 @@ public final class ExactRepeats {
         String requestId = RequestContextProcessor.requestId(givenRequestId);
         long nanos = System.nanoTime() - startedNanos;
         hits.increment();
-        s.served().record(nanos, TimeUnit.NANOSECONDS);
+        requests.repeatServed(s.task(), s.strategy(), s.served(), requestId, nanos);
         return new Reply(requestId, json.body(requestId, s.task(), nanos / 1_000_000, true));
     }
 
@@ -106,8 +110,9 @@ public final class ExactRepeats {
         Raw raw = exchange.getProperty(RAW, Raw.class);
         if (raw == null || raw.contentType() == null || raw.body().length() > maxBodyBytes
                 || exchange.getProperty(Headers.IDEMPOTENCY_KEY) != null
-                || exchange.getProperty(Headers.CACHE_CONTROL) != null) {
-            return;
+                || exchange.getProperty(Headers.CACHE_CONTROL) != null
+                || exchange.getProperty(dev.llmpool.auth.Authenticator.PRINCIPAL) != null) {
+            return;  // with auth on, nothing: a repeat answered here would skip authentication and ignore the tenant
         }
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
@@ -115,6 +120,6 @@ public final class ExactRepeats {
         String strategy = req.strategy() != null ? req.strategy().name() : task.strategy().name();
         // A copy: the request's buffer belongs to the connection
         seen.put(raw.body().copy(), new Seen(raw.contentType(), ResponseCache.storeKey(key), config, req.task(),
-                requests.timer(req.task(), strategy, 200)));
+                strategy, requests.timer("infer", req.task(), strategy, 200)));
     }
 }

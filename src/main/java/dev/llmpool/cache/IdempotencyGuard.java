@@ -81,12 +81,12 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
     /** Before the work: replay, wait, refuse (409), or claim the key for this request. */
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
-        if (key == null || key.isEmpty()) {
+        String given = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        if (given == null || given.isEmpty()) {
             callback.done(true);
             return true;
         }
-        if (!isValidKey(key)) {
+        if (!isValidKey(given)) {
             exchange.setException(ApiException.invalid("Idempotency-Key",
                     "Idempotency-Key must be 1 to 255 visible ASCII characters"));
             callback.done(true);
@@ -95,8 +95,9 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
         String fingerprint = keys.fingerprint(req);
+        String key = scoped(exchange, given);
         InFlight.Flight<Entry> mine = new InFlight.Flight<>(fingerprint);
-        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine);
+        InFlight.Flight<Entry> running = flights.leadOrJoin(key, mine, exchange);
         CompletableFuture<Entry> decided;
         if (running != null) {
             if (!running.fingerprint().equals(fingerprint)) {
@@ -149,7 +150,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
             callback.done(true);  // not ours, or failed: the completion hook frees the key
             return true;
         }
-        String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        String key = scoped(exchange, exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class));
         Entry done = new Entry(mine.fingerprint(), exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
                 exchange.getMessage().getBody(String.class));
         CompletableFuture<Void> kept;
@@ -264,6 +265,14 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         return Duration.ofMillis(TaskResolver.deadlineMs(req, config.task(req.task())) + CLAIM_GRACE_MS);
     }
 
+    /**
+     * The caller's key within its tenant ({@code <tenant>/<key>}; tenant names have no '/'): the same key from two
+     * tenants is two keys.
+     */
+    private static String scoped(Exchange exchange, String key) {
+        return exchange.getProperty(Headers.TENANT, "default", String.class) + "/" + key;
+    }
+
     /** 1 to 255 visible ASCII characters. */
     private static boolean isValidKey(String key) {
         if (key.length() > 255) {
@@ -278,12 +287,14 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
         return true;
     }
 
-    private static ApiException conflict(String key) {
+    private static ApiException conflict(String scopedKey) {
+        String key = scopedKey.substring(scopedKey.indexOf('/') + 1);
         return new ApiException(409, "idempotency_key_reused", "Idempotency-Key '" + key + "' was already used with a"
                 + " different request body; use a new key for a different request", "Idempotency-Key");
     }
 
-    private static ApiException inProgress(String key) {
+    private static ApiException inProgress(String scopedKey) {
+        String key = scopedKey.substring(scopedKey.indexOf('/') + 1);
         return new ApiException(409, "idempotency_in_progress", "a request with Idempotency-Key '" + key
                 + "' is still in progress; retry later", "Idempotency-Key");
     }

@@ -11,6 +11,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
 import dev.llmpool.api.ApiException;
+import dev.llmpool.api.CallerLink;
 
 /**
  * The work in flight on this instance, by key: the first request for a key leads, later ones wait for its
@@ -24,6 +25,7 @@ public final class InFlight<T> {
     public static final class Flight<T> {
         private final String fingerprint;
         private final CompletableFuture<T> result = new CompletableFuture<>();
+        private volatile CallerLink leader;
 
         public Flight(String fingerprint) {
             this.fingerprint = fingerprint;
@@ -41,9 +43,18 @@ public final class InFlight<T> {
 
     private final ConcurrentMap<String, Flight<T>> flights = new ConcurrentHashMap<>();
 
-    /** Registers {@code mine} under the key and returns null if the caller now leads; else the flight running. */
-    public Flight<T> leadOrJoin(String key, Flight<T> mine) {
-        return flights.putIfAbsent(key, mine);
+    /**
+     * Registers {@code mine} under the key and returns null if the caller now leads; else the flight running, whose
+     * work then goes on even if its own caller goes away ({@link CallerLink#keep()}): this one waits for it.
+     */
+    public Flight<T> leadOrJoin(String key, Flight<T> mine, Exchange exchange) {
+        mine.leader = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        Flight<T> running = flights.putIfAbsent(key, mine);
+        CallerLink leader = running == null ? null : running.leader;
+        if (leader != null) {
+            leader.keep();
+        }
+        return running;
     }
 
     public void land(String key, Flight<T> flight, T result) {
@@ -83,7 +94,7 @@ public final class InFlight<T> {
     }
 
     /** Continues the route when the future is done: at once if it already is, else from the completing thread. */
-    static <T> boolean resume(CompletableFuture<T> future, AsyncCallback callback,
+    public static <T> boolean resume(CompletableFuture<T> future, AsyncCallback callback,
                               BiConsumer<T, Throwable> apply) {
         if (future.isDone()) {
             future.whenComplete(apply);

@@ -109,8 +109,11 @@ public final class RedisStore extends ServiceSupport implements Store {
         });
     }
 
-    /** Runs the operation on this store's threads; fails at once, without a thread, while Redis is left alone. */
-    private <T> CompletableFuture<T> call(Function<JedisPooled, T> operation) {
+    /**
+     * Runs the operation on this store's threads; fails at once, without a thread, while Redis is left alone. Public for
+     * the tenants' rate limits (dev.llmpool.auth.RedisBuckets), which share this connection pool and its failure rule.
+     */
+    public <T> CompletableFuture<T> call(Function<JedisPooled, T> operation) {
         if (down.get() && System.nanoTime() < retryAtNanos) {
             metrics.storeError("redis");
             return CompletableFuture.failedFuture(new Unavailable("redis at " + where + " is unavailable"));

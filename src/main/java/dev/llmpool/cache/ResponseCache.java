@@ -113,7 +113,7 @@ public class ResponseCache extends AsyncProcessorSupport {
         }
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
-        String key = keys.responseKey(req, config);
+        String key = keys.responseKey(req, config, exchange.getProperty(Headers.TENANT, "default", String.class));
         exchange.setProperty(KEY, key);
         if (bypassed(req, exchange)) {
             metrics.cache("bypass");
@@ -141,7 +141,7 @@ public class ResponseCache extends AsyncProcessorSupport {
             return true;
         }
         InFlight.Flight<Answer> mine = new InFlight.Flight<>(key);
-        InFlight.Flight<Answer> running = flights.leadOrJoin(key, mine);
+        InFlight.Flight<Answer> running = flights.leadOrJoin(key, mine, exchange);
         if (running != null) {
             metrics.cache("coalesced");
             return waitFor(running, exchange, req, config, callback);

@@ -136,7 +136,8 @@ public final class ConfigLoader {
         return names;
     }
 
-    private static String get(Properties p, String key, String def) {
+    /** A key's trimmed value, or {@code def} when it is missing or blank. */
+    public static String get(Properties p, String key, String def) {
         String v = p.getProperty(key);
         return v == null || v.isBlank() ? def : v.trim();
     }
@@ -182,7 +183,8 @@ public final class ConfigLoader {
         return v;
     }
 
-    private static long nonNegativeLong(Properties p, String key, long def) {
+    /** A key's whole number >= 0, or {@code def} when it is missing; anything else is a ConfigException naming the key. */
+    public static long nonNegativeLong(Properties p, String key, long def) {
         String v = get(p, key, null);
         if (v == null) {
             return def;

@@ -13,6 +13,8 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,10 @@ public class ConfigStore {
     private volatile String lastSignature = "";
     /** Whether the file was there at the last look (a missing file is logged once, not at every look). */
     private volatile boolean fileSeen = true;
+    /** Other configuration read from the same properties (tenants and auth: dev.llmpool.auth), swapped with each snapshot. */
+    private final List<Part<?>> parts = new CopyOnWriteArrayList<>();
+    private volatile Properties lastProperties;
+    private volatile PoolConfig[] withProviderTasks = {null, null};
 
     /**
      * @param file      the properties file to watch; when absent the packaged {@code application.properties} is used
@@ -49,10 +55,55 @@ public class ConfigStore {
         Properties props = read(true);
         current.set(loader.load(props, 1));
         lastSignature = signature(props);
+        lastProperties = props;
+    }
+
+    /**
+     * Another part of the configuration, made by {@code load} from the same properties (e.g. tenants). It is loaded
+     * now (a {@link ConfigException} fails start-up) and again on every reload, before anything is swapped: a part
+     * that fails rejects the whole reload and the previous snapshot and parts stay in force.
+     */
+    public synchronized <T> Supplier<T> part(Function<Properties, T> load) {
+        Part<T> part = new Part<>(load, load.apply(lastProperties));
+        parts.add(part);
+        return part;
+    }
+
+    /** One part's current value, and how to make the next. */
+    private static final class Part<T> implements Supplier<T> {
+        private final Function<Properties, T> load;
+        private volatile T value;
+
+        Part(Function<Properties, T> load, T value) {
+            this.load = load;
+            this.value = value;
+        }
+
+        @Override
+        public T get() {
+            return value;
+        }
+
+        /** Loads the next value; swapping it in is left to the returned action. */
+        Runnable prepare(Properties props) {
+            T next = load.apply(props);
+            return () -> value = next;
+        }
     }
 
     public PoolConfig current() {
         return current.get();
+    }
+
+    /** The current snapshot as the OpenAI- and Ollama-compatible APIs see it (see {@link PoolConfig#withProviderTasks}). */
+    public PoolConfig currentWithProviderTasks() {
+        PoolConfig base = current.get();
+        PoolConfig[] memo = withProviderTasks;  // {base, derived}, made once per snapshot
+        if (memo[0] != base) {
+            memo = new PoolConfig[] {base, base.withProviderTasks()};
+            withProviderTasks = memo;
+        }
+        return memo[1];
     }
 
     /** Called before a new snapshot becomes current (e.g. to create routes for new providers). */
@@ -84,8 +135,11 @@ public class ConfigStore {
         lastSignature = signature;
         try {
             PoolConfig next = loader.load(props, current.get().version() + 1);
+            List<Runnable> nextParts = parts.stream().map(p -> p.prepare(props)).toList();
             listeners.forEach(l -> l.accept(next));
             current.set(next);
+            nextParts.forEach(Runnable::run);
+            lastProperties = props;
             LOG.info("event=config_reloaded file={} version={} providers={} tasks={}", file, next.version(),
                     next.providers().keySet(), next.tasks().keySet());
             return true;

@@ -11,16 +11,18 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
+import dev.llmpool.streaming.ChunkSink;
 
 /**
- * The route's ensemble step: runs the plan's strategy over the plan's providers and leaves an
- * {@link Outcome} on the exchange (or the error that ended it). Asynchronous: it returns at once and
- * completes the exchange when the strategy has decided.
+ * The route's ensemble step: runs the plan's strategy over the plan's providers ({@link Race}) and leaves an
+ * {@link Outcome} on the exchange (or the error that ended it). Asynchronous: it returns at once and completes the
+ * exchange when the strategy has decided. A streaming caller ({@link ChunkSink} on the exchange) under FASTEST gets
+ * the winner's tokens as generated; the other strategies answer it whole.
  */
 public class EnsembleProcessor extends AsyncProcessorSupport {
 
     /** Exchange property: the decided {@link Outcome} (also left by the streaming ensemble and by a cache hit). */
-    public static final String OUTCOME = FanOut.OUTCOME;
+    public static final String OUTCOME = Race.OUTCOME;
 
     private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
     private final ProviderCalls calls;
@@ -36,7 +38,7 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
     }
 
     public static Outcome outcome(Exchange exchange) {
-        return exchange.getProperty(FanOut.OUTCOME, Outcome.class);
+        return exchange.getProperty(Race.OUTCOME, Outcome.class);
     }
 
     @Override
@@ -49,7 +51,8 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        new FanOut(plan, strategy, exchange, callback, calls, timers, stats).start();
+        ChunkSink sink = plan.strategy() == Strategy.FASTEST ? exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class) : null;
+        new Race(plan, strategy, sink, exchange, callback, calls, timers, stats).start();
         return false;
     }
 }

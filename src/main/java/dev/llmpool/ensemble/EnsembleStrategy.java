@@ -15,7 +15,7 @@ import dev.llmpool.routing.TaskResolver;
 /**
  * The base of every strategy: a Camel {@link AggregationStrategy} whose aggregate is a {@link Tally} of
  * provider attempts. Because it is a plain AggregationStrategy it can sit behind a Multicast; because it
- * answers {@link #preComplete} it can also tell {@link FanOut} when the outcome is decided and the request
+ * answers {@link #preComplete} it can also tell {@link Race} when the outcome is decided and the request
  * may complete before the slow providers do (Multicast in 4.17 never asks).
  */
 public abstract class EnsembleStrategy implements AggregationStrategy {

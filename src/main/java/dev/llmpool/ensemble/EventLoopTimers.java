@@ -14,7 +14,7 @@ import io.vertx.core.impl.ContextInternal;
  *
  * <p>Why: a scheduled thread pool wakes one of its threads whenever a task becomes the earliest, which is every
  * request when few are in flight: a futex wake in the request path and a thread to run (about 13 µs of CPU a
- * request at concurrency 1, README "Performance"). The event loop keeps its timers in its own queue and wakes for
+ * request at concurrency 1, docs/performance.md). The event loop keeps its timers in its own queue and wakes for
  * nothing. The task still runs as a Vert.x task of the request's context, as a Vert.x timer would.
  */
 public final class EventLoopTimers extends ScheduledThreadPoolExecutor {

@@ -15,6 +15,23 @@ public final class FailureReasons {
     private FailureReasons() {
     }
 
+    /** True when the failure is a timeout waiting for an answer (not a refused or failed connection). */
+    public static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.channel.ConnectTimeoutException) {
+                return false;
+            }
+            if (isTimeoutItself(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isTimeoutItself(Throwable t) {
+        return t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout");
+    }
+
     public static String describe(Throwable e) {
         if (e == null) {
             return "no answer";
@@ -40,7 +57,7 @@ public final class FailureReasons {
             if (t instanceof io.vertx.core.http.HttpClosedException) {
                 return "connection closed without a response";
             }
-            if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+            if (isTimeoutItself(t)) {
                 return "timed out";
             }
             if (t instanceof java.util.concurrent.RejectedExecutionException) {

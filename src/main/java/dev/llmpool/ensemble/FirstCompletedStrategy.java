@@ -6,7 +6,7 @@ import dev.llmpool.routing.Plan;
 
 /**
  * FASTEST: providers are tried in order of preference; the first good answer wins. Starts with one provider;
- * {@link FanOut} fires the next when a call fails, or when the task's hedge delay passes with no answer.
+ * {@link Race} fires the next when a call fails, or when the task's hedge delay passes with no answer.
  */
 public class FirstCompletedStrategy extends EnsembleStrategy {
 

@@ -8,6 +8,7 @@ import org.apache.camel.Processor;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.PromptTemplate;
+import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
 
 /**
@@ -18,10 +19,21 @@ public class JudgeCall implements Processor {
 
     /** Set only when the judge is to be called: the judge provider's name. */
     public static final String JUDGE_PROVIDER = "llmpool.judgeProvider";
+    /** Set with it: the endpoint of the judge provider's live route. */
+    public static final String JUDGE_ENDPOINT = "llmpool.judgeEndpoint";
+
+    private final ProviderRoutes routes;
+
+    public JudgeCall(ProviderRoutes routes) {
+        this.routes = routes;
+    }
 
     @Override
     public void process(Exchange exchange) {
+        BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
+        wait.callEnded(); // the candidates are in
         exchange.removeProperty(JUDGE_PROVIDER);
+        exchange.removeProperty(JUDGE_ENDPOINT);
         exchange.removeProperty(ProviderCall.PROPERTY);
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
@@ -39,5 +51,7 @@ public class JudgeCall implements Processor {
         exchange.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), plan.judge(), prompt, 200, 0.0,
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("json"), plan.deadlineNanos()));
         exchange.setProperty(JUDGE_PROVIDER, plan.judge().name());
+        exchange.setProperty(JUDGE_ENDPOINT, routes.endpointOf(plan.judge().name()));
+        wait.callStarted(); // the judge's call
     }
 }

@@ -18,6 +18,14 @@ public class JudgeCandidates implements Processor {
     public static final String ENDPOINTS = "llmpool.candidateEndpoints";
     public static final String BRANCH_DEADLINE = dev.llmpool.providers.ProviderCallPreparer.BRANCH_DEADLINE;
     static final double CANDIDATE_SHARE = 0.6;
+    /** Exchange property: the request's {@link BackendWait}, from gathering to the judge's answer. */
+    static final String BACKEND_WAIT = "llmpool.backendWait";
+
+    private final ProviderRoutes routes;
+
+    public JudgeCandidates(ProviderRoutes routes) {
+        this.routes = routes;
+    }
 
     @Override
     public void process(Exchange exchange) {
@@ -25,7 +33,10 @@ public class JudgeCandidates implements Processor {
         long now = System.nanoTime();
         long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
         exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);
+        BackendWait wait = new BackendWait(); // the candidates are being gathered: waiting on backends
+        wait.callStarted();
+        exchange.setProperty(BACKEND_WAIT, wait);
         exchange.setProperty(ENDPOINTS, plan.providers().stream()
-                .map(p -> ProviderRoutes.endpointOf(p.name())).collect(Collectors.joining(",")));
+                .map(p -> routes.endpointOf(p.name())).collect(Collectors.joining(",")));
     }
 }

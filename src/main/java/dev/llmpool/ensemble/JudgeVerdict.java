@@ -29,6 +29,9 @@ public class JudgeVerdict implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
+        wait.callEnded(); // the judge answered (or was not called)
+        exchange.setProperty(BackendWait.PROPERTY, wait.nanos());
         Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
         if (tally == null) {
@@ -49,7 +52,7 @@ public class JudgeVerdict implements Processor {
             Integer choice = choice(verdict.content(), candidates.size(), judge);
             if (choice != null) {
                 ProviderReply winner = candidates.get(choice - 1).reply();
-                exchange.setProperty(FanOut.OUTCOME, new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
+                exchange.setProperty(Race.OUTCOME, new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
                         judge, fallback.promptTokens() + verdict.promptTokens(),
                         fallback.completionTokens() + verdict.completionTokens()));
                 return;
@@ -59,7 +62,7 @@ public class JudgeVerdict implements Processor {
             judge.put("skipped", true);
             judge.put("reason", "judge failed: " + FailureReasons.describe(e));
         }
-        exchange.setProperty(FanOut.OUTCOME, new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
+        exchange.setProperty(Race.OUTCOME, new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
                 null, judge, fallback.promptTokens(), fallback.completionTokens()));
     }
 

@@ -47,7 +47,8 @@ public class GrpcReplyWriter implements Processor {
             JsonNode json = mapper.readTree(body == null ? "{}" : body);
             int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
             if (json.has("error")) {
-                observer.onError(GrpcStatusMapping.toException(status, json));
+                observer.onError(GrpcStatusMapping.toException(status, json,
+                        exchange.getMessage().getHeader("Retry-After", 1L, Long.class)));
                 return;
             }
             String method = exchange.getProperty(METHOD, String.class);

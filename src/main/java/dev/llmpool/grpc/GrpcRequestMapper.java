@@ -27,7 +27,7 @@ import dev.llmpool.streaming.ChunkSink;
 /**
  * Turns an Infer or InferStream call into what {@code direct:infer} reads from HTTP: the request as the HTTP
  * API's JSON body, the call's metadata as the HTTP headers ({@code x-request-id}, {@code authorization},
- * {@code idempotency-key}), and the client's gRPC deadline as {@code deadline_ms} (the tighter of the two,
+ * {@code x-api-key}, {@code idempotency-key}), and the client's gRPC deadline as {@code deadline_ms} (the tighter of the two,
  * capped at {@code pool.limits.max-deadline-ms}). Validation stays in the core route: an invalid field is passed
  * through as it is, so that the caller gets the same error as over HTTP. For InferStream it also hands the core
  * route a {@link ChunkSink} onto the call. Runs on the call's thread, where its {@link Context} is current.
@@ -54,16 +54,21 @@ public class GrpcRequestMapper implements Processor {
         var in = exchange.getIn();
         in.setBody(mapper.writeValueAsBytes(json));
         in.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        copyCallHeaders(in);
+        if (INFER_STREAM.equals(exchange.getProperty(GrpcReplyWriter.METHOD, String.class))) {
+            StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
+            exchange.setProperty(ChunkSink.PROPERTY, new GrpcChunkSink(observer, Context.current()));
+        }
+    }
+
+    /** The call's metadata that the core route reads as HTTP headers (the credential among them). */
+    public static void copyCallHeaders(org.apache.camel.Message in) {
         for (Map.Entry<String, String> h : Map.of("x-request-id", Headers.REQUEST_ID, "authorization", "Authorization",
-                "idempotency-key", "Idempotency-Key").entrySet()) {
+                "x-api-key", "x-api-key", "idempotency-key", "Idempotency-Key").entrySet()) {
             String value = GrpcCallMetadata.get(h.getKey());
             if (value != null) {
                 in.setHeader(h.getValue(), value);
             }
-        }
-        if (INFER_STREAM.equals(exchange.getProperty(GrpcReplyWriter.METHOD, String.class))) {
-            StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
-            exchange.setProperty(ChunkSink.PROPERTY, new GrpcChunkSink(observer, Context.current()));
         }
     }
 

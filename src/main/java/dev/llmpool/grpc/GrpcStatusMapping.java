@@ -54,6 +54,11 @@ public final class GrpcStatusMapping {
 
     /** The contract's error body {@code {"error":{code,message,field,...},"request_id"}} as a gRPC failure. */
     static StatusRuntimeException toException(int httpStatus, JsonNode body) {
+        return toException(httpStatus, body, 1);
+    }
+
+    /** As above; a 429's or 503's RetryInfo says to wait {@code retryAfterSeconds} (the HTTP answer's Retry-After). */
+    static StatusRuntimeException toException(int httpStatus, JsonNode body, long retryAfterSeconds) {
         JsonNode error = body.path("error");
         String code = error.path("code").asText("error");
         // bounded: trailers travel in HTTP/2 headers, and a client's header limit (8 KiB by default) is easily passed
@@ -87,7 +92,7 @@ public final class GrpcStatusMapping {
         }
         if (httpStatus == 429 || httpStatus == 503) {
             status.addDetails(com.google.protobuf.Any.pack(
-                    RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(1)).build()));
+                    RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(Math.max(1, retryAfterSeconds))).build()));
         }
         Metadata trailers = new Metadata();
         trailers.put(REQUEST_ID, trailerText(requestId));

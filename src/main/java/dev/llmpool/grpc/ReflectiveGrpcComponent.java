@@ -3,7 +3,6 @@ package dev.llmpool.grpc;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -103,8 +102,11 @@ public class ReflectiveGrpcComponent extends GrpcComponent {
         @Override
         protected void doStop() throws Exception {
             if (server != null) {
+                // no new calls; those in flight finish within Camel's shutdown timeout (GracefulShutdown sets it to the
+                // longest request deadline)
                 server.shutdown();
-                if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                var shutdownStrategy = getEndpoint().getCamelContext().getShutdownStrategy();
+                if (!server.awaitTermination(shutdownStrategy.getTimeout(), shutdownStrategy.getTimeUnit())) {
                     server.shutdownNow();
                 }
                 server = null;

@@ -15,8 +15,9 @@ import dev.llmpool.ensemble.FailureReasons;
 
 /**
  * Listens to the circuit breakers the provider routes create (each named {@code breaker-<provider>}): logs every
- * state change and keeps each provider's circuit state and last failed call in the {@link HealthRegistry}, so a
- * request can leave an open provider out at once and {@code /health} can say why it is open.
+ * state change and keeps each provider's circuit state, last failed call and whether its last call answered in the
+ * {@link HealthRegistry}, so a request can leave an open provider out at once, {@code /health} can say why it is
+ * open, and a health check can tell a busy provider from a dead one.
  */
 public class BreakerEvents implements RegistryEventConsumer<CircuitBreaker> {
 
@@ -64,6 +65,11 @@ public class BreakerEvents implements RegistryEventConsumer<CircuitBreaker> {
                         LOG.info("event=breaker_transition provider={} from={} to={} failure_rate={} slow_call_rate={}",
                                 provider, e.getStateTransition().getFromState(), to,
                                 breaker.getMetrics().getFailureRate(), breaker.getMetrics().getSlowCallRate());
+                    }
+                })
+                .onSuccess(e -> {
+                    if (current.get(provider) == breaker) { // it answers: a timed-out health check then means busy
+                        registry.recordCallSuccess(provider);
                     }
                 })
                 .onError(e -> {

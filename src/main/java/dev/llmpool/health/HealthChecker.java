@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.ToIntFunction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,11 @@ import dev.llmpool.providers.Dialect;
 /**
  * Polls every provider's model list ({@code /api/tags} or {@code /v1/models}) in parallel; a provider is UP
  * only when it answers and lists its configured model. Called by the {@code health-check} timer route.
+ *
+ * <p>Busy is not dead: an engine generating for several callers can be too slow to list its models in time. A check
+ * that times out while the provider has calls in flight and its last finished call got its answer leaves it UP, with
+ * {@code last_error} saying it is busy. Its calls tell the rest: once one fails (or times out), the next timed-out
+ * check marks it DOWN; a refused connection or a wrong answer is DOWN at once.
  */
 public class HealthChecker {
 
@@ -32,14 +38,17 @@ public class HealthChecker {
     private final ProducerTemplate template;
     private final ObjectMapper mapper;
     private final long timeoutMs;
+    private final ToIntFunction<String> inFlight;
 
+    /** @param inFlight a provider's calls in flight now */
     public HealthChecker(ConfigStore config, HealthRegistry registry, ProducerTemplate template, ObjectMapper mapper,
-                         long timeoutMs) {
+                         long timeoutMs, ToIntFunction<String> inFlight) {
         this.config = config;
         this.registry = registry;
         this.template = template;
         this.mapper = mapper;
         this.timeoutMs = timeoutMs;
+        this.inFlight = inFlight;
     }
 
     public void checkAll() {
@@ -68,14 +77,19 @@ public class HealthChecker {
                     long ms = (System.nanoTime() - started) / 1_000_000;
                     String problem = error != null ? FailureReasons.describe(error) : problem(ex, dialect, p);
                     ProviderHealth before = registry.get(p.name());
-                    ProviderHealth now = problem == null
-                            ? new ProviderHealth(ProviderHealth.Status.UP, ms, null, System.currentTimeMillis())
-                            : new ProviderHealth(ProviderHealth.Status.DOWN, ms, problem, System.currentTimeMillis());
-                    if (before.status() != now.status()) {
+                    long now = System.currentTimeMillis();
+                    int calls = inFlight.applyAsInt(p.name());
+                    boolean busy = problem != null && FailureReasons.isTimeout(error != null ? error : ex.getException())
+                            && before.status() == ProviderHealth.Status.UP && calls > 0 && !registry.lastCallFailed(p.name());
+                    ProviderHealth health = problem == null ? new ProviderHealth(ProviderHealth.Status.UP, ms, null, now)
+                            : busy ? new ProviderHealth(ProviderHealth.Status.UP, before.latencyMs(),
+                                    "busy: health check timed out after " + ms + " ms with " + calls + " calls in flight", now)
+                            : new ProviderHealth(ProviderHealth.Status.DOWN, ms, problem, now);
+                    if (before.status() != health.status() || busy) {
                         LOG.info("event=provider_health provider={} status={} was={} reason=\"{}\"", p.name(),
-                                now.status(), before.status(), problem == null ? "" : problem);
+                                health.status(), before.status(), health.lastError() == null ? "" : health.lastError());
                     }
-                    registry.record(p.name(), now);
+                    registry.record(p.name(), health);
                     return null;
                 });
     }

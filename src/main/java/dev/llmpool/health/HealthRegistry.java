@@ -14,6 +14,7 @@ public class HealthRegistry {
     private final Map<String, ProviderHealth> byProvider = new ConcurrentHashMap<>();
     private final Map<String, String> circuits = new ConcurrentHashMap<>();
     private final Map<String, String> callErrors = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> lastCallFailed = new ConcurrentHashMap<>();
 
     public void record(String provider, ProviderHealth health) {
         byProvider.put(provider, health);
@@ -36,6 +37,17 @@ public class HealthRegistry {
     /** A real call to the provider failed, for the reason given (what the breaker counted). */
     public void recordCallError(String provider, String reason) {
         callErrors.put(provider, reason);
+        lastCallFailed.put(provider, true);
+    }
+
+    /** A real call to the provider got its answer. */
+    public void recordCallSuccess(String provider) {
+        lastCallFailed.put(provider, false);
+    }
+
+    /** Whether the provider's last finished call failed (false if none has finished). */
+    public boolean lastCallFailed(String provider) {
+        return lastCallFailed.getOrDefault(provider, false);
     }
 
     /** The reason of the provider's last failed call, or null if none failed. */

@@ -15,9 +15,11 @@ import dev.llmpool.config.ProviderUrls;
 import dev.llmpool.config.TaskConfig;
 
 /**
- * {@code GET /health}: each provider's last check, circuit state and last error. UP when every provider is
- * usable, DOWN when some task has no usable provider left (503), DEGRADED in between. A provider is usable when
- * its last check did not fail and its circuit breaker is not open (the same rule that selects providers).
+ * {@code GET /health}: each provider's last check, circuit state and last error, and each task's status. A provider
+ * is usable when its last check did not fail and its circuit breaker is not open (the same rule that selects
+ * providers); a task is UP when all its providers are usable, DEGRADED when some are, DOWN when none is. The pool
+ * is UP when every provider is usable, DOWN (503) when no task can be served, DEGRADED (200) in between
+ * (contract, "Deployment"). Readiness is another matter: /health/ready (lifecycle.HealthProbe).
  */
 public class HealthReporter implements Processor {
 
@@ -53,14 +55,21 @@ public class HealthReporter implements Processor {
             }
             n.put("last_error", lastError(p.name(), h, circuit));
         }
-        String status = usable == cfg.providers().size() ? "UP" : "DEGRADED";
+        ArrayNode tasks = mapper.createArrayNode();
+        int servable = 0;
         for (TaskConfig t : cfg.tasks().values()) {
-            if (t.providers().stream().noneMatch(this::isUsable)) {
-                status = "DOWN";
+            long usableOfTask = t.providers().stream().filter(this::isUsable).count();
+            if (usableOfTask > 0) {
+                servable++;
             }
+            tasks.addObject().put("name", t.name())
+                    .put("status", usableOfTask == t.providers().size() ? "UP" : usableOfTask > 0 ? "DEGRADED" : "DOWN")
+                    .put("usable_providers", usableOfTask);
         }
+        String status = servable == 0 ? "DOWN" : usable == cfg.providers().size() ? "UP" : "DEGRADED";
         body.put("status", status);
         body.set("providers", list);
+        body.set("tasks", tasks);
         HttpReply.set(exchange, "DOWN".equals(status) ? 503 : 200, "application/json", mapper.writeValueAsString(body),
                 java.util.Map.of());
     }

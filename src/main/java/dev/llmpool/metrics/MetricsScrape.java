@@ -6,8 +6,14 @@ import org.apache.camel.Processor;
 
 import dev.llmpool.api.HttpReply;
 
-/** {@code GET /metrics}: the Prometheus text exposition of every meter (Camel's and the pool's). */
+/**
+ * {@code GET /metrics}: every meter (Camel's and the pool's) in the Prometheus text format, or in OpenMetrics when
+ * the scraper asks for it ({@code Accept: application/openmetrics-text}, as Prometheus does by default).
+ */
 public class MetricsScrape implements Processor {
+
+    static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry;
 
@@ -17,6 +23,9 @@ public class MetricsScrape implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        HttpReply.set(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape(), java.util.Map.of());
+        String accept = exchange.getIn().getHeader("Accept", String.class);
+        String type = accept != null && accept.contains("application/openmetrics-text")
+                ? OPENMETRICS : PROMETHEUS_TEXT;
+        HttpReply.set(exchange, 200, type, registry.scrape(type), java.util.Map.of());
     }
 }

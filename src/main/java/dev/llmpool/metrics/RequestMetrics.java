@@ -1,34 +1,67 @@
 package dev.llmpool.metrics;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.Synchronization;
 
+import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.RequestContextProcessor;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.TaskConfig;
+import dev.llmpool.ensemble.EnsembleProcessor;
+import dev.llmpool.ensemble.Outcome;
 
 /**
- * Counts every finished inference request by task, strategy and HTTP status, with its duration
- * ({@code llmpool_requests_seconds}). The route's first step: it hooks the exchange's completion, so errors count
- * too. (Camel's {@code onCompletion} would do the same but copies the whole exchange for every request.)
+ * The end of every inference request, whatever door it came in by. The route's first step: it counts the request in
+ * flight ({@code llmpool_inflight_requests}) and hooks the exchange's completion, so errors count too. When the
+ * request ends it times it by door, task, strategy and HTTP status ({@code llmpool_requests_seconds}), records the
+ * time spent in the pool itself ({@code llmpool_overhead_seconds}: the duration minus the time the ensemble waited on backends,
+ * {@link #BACKEND_WAIT_NANOS}),
+ * and hands a {@link FinishedRequest} to the listeners (the access log, the operations page). (Camel's
+ * {@code onCompletion} would do the same but copies the whole exchange for every request.)
  */
 public class RequestMetrics implements Processor {
 
-    private record Tags(String task, String strategy, int status) {
+    /** Exchange property: the door the request came in by; {@code infer} when absent. */
+    public static final String API = "llmpool.api";
+    /** Exchange property (Long, nanoseconds): the time the request waited on backends, left by the ensemble. */
+    public static final String BACKEND_WAIT_NANOS = "llmpool.backendWaitNanos";
+    /** Exchange property: the caller's W3C trace id (from {@code traceparent}), when it sent a valid one. */
+    public static final String TRACE_ID = "llmpool.traceId";
+    /** Doors known as label values; any other is counted as {@code other} (labels stay bounded). */
+    private static final Set<String> APIS = Set.of("infer", "openai", "ollama", "grpc", "kafka", "jms");
+    /** Request latency buckets, 5 ms to 30 s: a local model answers in tens of milliseconds to many seconds. */
+    static final Duration[] LATENCY_BUCKETS = millis(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000);
+    /** The pool's own time per request, from 50 µs (a cache hit) to 1 s. */
+    static final Duration[] OVERHEAD_BUCKETS = {Duration.ofNanos(50_000), Duration.ofNanos(100_000),
+            Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000),
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(1)};
+
+    private record Tags(String api, String task, String strategy, int status) {
     }
 
     private final MeterRegistry registry;
     /** The timers by their tags, so a request costs a map lookup, not a registration. The tag values are bounded. */
     private final Map<Tags, Timer> timers = new ConcurrentHashMap<>();
+    private final Timer overhead;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final List<Consumer<FinishedRequest>> listeners = new CopyOnWriteArrayList<>();
     private final Synchronization onDone = new Synchronization() {
         @Override
         public void onComplete(Exchange exchange) {
@@ -43,40 +76,91 @@ public class RequestMetrics implements Processor {
 
     public RequestMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.overhead = Timer.builder("llmpool.overhead")
+                .description("Time each request spent in the pool itself: its duration minus the time it waited on backends")
+                .serviceLevelObjectives(OVERHEAD_BUCKETS)
+                .register(registry);
+        Gauge.builder("llmpool.inflight.requests", inFlight, AtomicInteger::get)
+                .description("Inference requests being served").register(registry);
+    }
+
+    /** Called with every finished request (on the thread that finished it: keep it short). */
+    public void addListener(Consumer<FinishedRequest> listener) {
+        listeners.add(listener);
     }
 
     @Override
     public void process(Exchange exchange) {
+        inFlight.incrementAndGet();
+        Object traceparent = exchange.getIn().getHeader("traceparent");
+        String traceId = traceparent instanceof String s ? TraceParent.traceId(s) : null;
+        if (traceId != null) {
+            exchange.setProperty(TRACE_ID, traceId);
+        }
         exchange.getExchangeExtension().addOnCompletion(onDone);
     }
 
     private void record(Exchange exchange) {
+        inFlight.decrementAndGet();
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         Object code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE);
         int status = code instanceof Integer i ? i : code == null ? 200 : Integer.parseInt(code.toString());
         Long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
-        record(req == null ? "invalid" : req.task(), // unknown tasks are not tags: bounded cardinality
-                strategy(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class)), status,
-                started == null ? 0 : System.nanoTime() - started);
+        long nanos = started == null ? 0 : System.nanoTime() - started;
+        long waited = exchange.getProperty(BACKEND_WAIT_NANOS, 0L, Long.class);
+        String api = apiOf(exchange);
+        String task = req == null ? "invalid" : req.task(); // unknown tasks are not tags: bounded cardinality
+        String strategy = strategy(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class));
+        timer(api, task, strategy, status).record(nanos, TimeUnit.NANOSECONDS);
+        long own = Math.max(0, nanos - waited);
+        overhead.record(own, TimeUnit.NANOSECONDS);
+        if (listeners.isEmpty()) {
+            return;
+        }
+        Outcome outcome = EnsembleProcessor.outcome(exchange);
+        boolean fromCache = Boolean.TRUE.equals(exchange.getProperty(Headers.FROM_CACHE));
+        boolean spent = outcome != null && !fromCache; // a cached answer spent no tokens this time
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        FinishedRequest done = new FinishedRequest(System.currentTimeMillis(),
+                exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class), api, TokenMeter.tenantOf(exchange),
+                task, strategy, outcome == null || status != 200 ? null : outcome.winner().provider(), status,
+                error instanceof ApiException e ? e.code() : error != null ? "internal_error" : null, nanos, own,
+                spent ? outcome.promptTokens() : 0, spent ? outcome.completionTokens() : 0, fromCache,
+                exchange.getProperty(TRACE_ID, String.class), req == null ? null : req.prompt());
+        listeners.forEach(l -> l.accept(done));
     }
 
-    private void record(String task, String strategy, int status, long nanos) {
-        timer(task, strategy, status).record(nanos, TimeUnit.NANOSECONDS);
+    /** A request the HTTP consumer answered from the cache before any route (ExactRepeats). */
+    public void repeatServed(String task, String strategy, Timer timer, String requestId, long nanos) {
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+        overhead.record(nanos, TimeUnit.NANOSECONDS);
+        if (!listeners.isEmpty()) {
+            FinishedRequest done = new FinishedRequest(System.currentTimeMillis(), requestId, "infer",
+                    TokenMeter.DEFAULT_TENANT, task, strategy, null, 200, null, nanos, nanos, 0, 0, true, null, null);
+            listeners.forEach(l -> l.accept(done));
+        }
     }
 
-    /** The timer of requests with these tags (also for those answered before the route: cache/ExactRepeats). */
-    public Timer timer(String task, String strategy, int status) {
-        Tags tags = new Tags(task, strategy, status);
+    /** The timer of requests with these tags (also for those answered before the route: ExactRepeats). */
+    public Timer timer(String api, String task, String strategy, int status) {
+        Tags tags = new Tags(api, task, strategy, status);
         Timer timer = timers.get(tags);
         if (timer == null) {
             timer = timers.computeIfAbsent(tags, t -> Timer.builder("llmpool.requests")
-                    .description("Inference requests by task, strategy and HTTP status")
+                    .description("Inference requests by door, task, strategy and HTTP status")
+                    .tag("api", t.api())
                     .tag("task", t.task())
                     .tag("strategy", t.strategy())
                     .tag("status", String.valueOf(t.status()))
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
                     .register(registry));
         }
         return timer;
+    }
+
+    private static String apiOf(Exchange exchange) {
+        String api = exchange.getProperty(API, String.class);
+        return api == null ? "infer" : APIS.contains(api) ? api : "other";
     }
 
     /** The strategy the request was (or would have been) served with; "none" when it never got that far. */
@@ -89,5 +173,13 @@ public class RequestMetrics implements Processor {
         }
         TaskConfig task = config == null ? null : config.task(req.task());
         return task == null ? "none" : task.strategy().name();
+    }
+
+    private static Duration[] millis(long... ms) {
+        Duration[] d = new Duration[ms.length];
+        for (int i = 0; i < ms.length; i++) {
+            d[i] = Duration.ofMillis(ms[i]);
+        }
+        return d;
     }
 }

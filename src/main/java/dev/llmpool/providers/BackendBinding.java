@@ -11,8 +11,8 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.client.HttpRequest;
@@ -35,7 +35,9 @@ import org.apache.camel.support.ExchangeHelper;
  * the connect and each wait for data, not the call: a backend that trickles its body byte by byte would keep its
  * connection (and its bulkhead slot) long after the caller got its 504. So each call also gets a hard cut, GRACE_MS
  * after its budget, that resets the connection in whatever phase the call is (a web client interceptor: Vert.x's
- * internal API, the only place that sees the wire request).
+ * internal API, the only place that sees the wire request). The same place lets a call's {@link CallHandle} stop it
+ * when its sender abandons it; both go through {@link ConnectionReset}, which never closes a connection that has
+ * moved on to another call.
  */
 public class BackendBinding extends DefaultVertxHttpBinding {
 
@@ -47,22 +49,29 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     private final Vertx vertx;
     private final WebClientOptions options;
     /** For calls sent from outside an event loop (hedge timers, JUDGE's branches, gRPC threads). */
-    private final WebClient shared;
-    /** One per event loop that sends calls: its pool's connections all live on that loop (see client()). */
-    private final Map<EventLoop, WebClient> perLoop = new ConcurrentHashMap<>();
+    private final Clients shared;
+    /** One per event loop that sends calls: its pool's connections all live on that loop (see clients()). */
+    private final Map<EventLoop, Clients> perLoop = new ConcurrentHashMap<>();
+
+    /** A connection pool, and the web client over it that whole-answer calls use (streamed calls use the pool's). */
+    private record Clients(HttpClient http, WebClient web) {
+    }
     /** Calls whose connection failed after the response headers came: their failure says so (handleResponse). */
     private final Set<HttpRequest<?>> failedMidResponse = ConcurrentHashMap.newKeySet();
+    /** Calls their sender may cancel, until they are on the wire (then their handle can stop them). */
+    private final Map<HttpRequest<?>, CallHandle> cancellable = new ConcurrentHashMap<>();
 
     public BackendBinding(Vertx vertx, WebClientOptions options) {
         this.vertx = vertx;
         this.options = options;
-        this.shared = newClient();
+        this.shared = newClients();
     }
 
-    private WebClient newClient() {
-        WebClient client = WebClient.create(vertx, options);
-        ((WebClientInternal) client).addInterceptor(this::cutAtBudget);
-        return client;
+    private Clients newClients() {
+        HttpClient http = vertx.createHttpClient(options);
+        WebClient web = WebClient.wrap(http, options);
+        ((WebClientInternal) web).addInterceptor(this::cutAtBudget);
+        return new Clients(http, web);
     }
 
     /**
@@ -72,14 +81,19 @@ public class BackendBinding extends DefaultVertxHttpBinding {
      * (on an idle machine each wake-up costs a fraction of a millisecond). A pool per event loop keeps a request,
      * its backend connection and its answer on one thread. pool.http.max-connections applies to each pool.
      */
-    private WebClient client() {
+    private Clients clients() {
         Context context = Vertx.currentContext();
         if (context == null || !context.isEventLoopContext()) {
             return shared;
         }
         EventLoop loop = ((ContextInternal) context).nettyEventLoop();
-        WebClient client = perLoop.get(loop);
-        return client != null ? client : perLoop.computeIfAbsent(loop, l -> newClient());
+        Clients clients = perLoop.get(loop);
+        return clients != null ? clients : perLoop.computeIfAbsent(loop, l -> newClients());
+    }
+
+    /** The connection pool for a streamed call sent from this thread: the same pools whole answers use. */
+    public HttpClient httpClient() {
+        return clients().http();
     }
 
     @Override
@@ -90,7 +104,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         URI uri = config.getHttpUri();
         boolean tls = "https".equalsIgnoreCase(uri.getScheme());
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        HttpRequest<Buffer> request = client().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
+        HttpRequest<Buffer> request = clients().web().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
                 uri.getHost(), uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery()).ssl(tls);
         String contentType = ExchangeHelper.getContentType(exchange);
         if (contentType != null) {
@@ -101,6 +115,10 @@ public class BackendBinding extends DefaultVertxHttpBinding {
             request.timeout(Math.max(1, call.remainingMillis()));
         }
         exchange.setProperty(WIRE_REQUEST, request);
+        CallHandle handle = CallHandle.of(exchange);
+        if (handle != null) {
+            cancellable.put(request, handle);
+        }
         return request;
     }
 
@@ -108,6 +126,9 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     public void handleResponse(VertxHttpEndpoint endpoint, Exchange exchange, AsyncResult<HttpResponse<Buffer>> response)
             throws Exception {
         Object wire = exchange.removeProperty(WIRE_REQUEST);
+        if (wire != null) {
+            cancellable.remove(wire); // a call that failed before it was sent
+        }
         if (wire != null && failedMidResponse.remove(wire)) {
             exchange.setException(new ProviderException(0, "connection closed mid-response"));
             return;
@@ -123,14 +144,27 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         exchange.getMessage().setBody(response.result().body());
     }
 
-    /** Arms the cut when the request goes out; disarms it when the response is complete or the call failed. */
+    /**
+     * Arms the cut and hands the call's handle what stops it when the request goes out (a call cancelled before
+     * that fails here, unsent); disarms the cut when the response is complete or the call failed.
+     */
     private void cutAtBudget(HttpContext<?> ctx) {
-        if (ctx.phase() == ClientPhase.SEND_REQUEST && ctx.request().timeout() > 0) {
-            HttpClientRequest wire = ctx.clientRequest();
+        if (ctx.phase() == ClientPhase.SEND_REQUEST) {
+            CallHandle handle = cancellable.remove(ctx.request());
+            if (handle != null && handle.cancelled()) {
+                ctx.fail(handle.reason());
+                return;
+            }
+            ConnectionReset reset = ConnectionReset.of(ctx.clientRequest());
             long budget = ctx.request().timeout();
-            long timer = vertx.setTimer(budget + GRACE_MS,
-                    id -> wire.reset(0, new TimeoutException("call budget of " + budget + " ms spent")));
-            ctx.set(CUT_TIMER, timer);
+            if (budget > 0) {
+                long timer = vertx.setTimer(budget + GRACE_MS,
+                        id -> reset.reset(new TimeoutException("call budget of " + budget + " ms spent")));
+                ctx.set(CUT_TIMER, timer);
+            }
+            if (handle != null) { // a reset after the response's end is harmless: ConnectionReset checks
+                handle.onEnd(() -> reset.resetSoon(handle.reason()));
+            }
         } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
             Long timer = ctx.get(CUT_TIMER);
             if (timer != null) {

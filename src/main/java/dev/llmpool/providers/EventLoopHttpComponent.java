@@ -21,7 +21,7 @@ import org.apache.camel.support.DefaultAsyncProducer;
  * loop that received the answer. Camel 4.17's producer hands every answer to a Vert.x worker thread first
  * (executeBlocking), in case the steps after the call block; the pool's never do (decoding JSON, the ensemble's
  * bookkeeping, writing the response), and the hand-off cost a thread switch there and another one back to the event
- * loop to write the response: a sixth of a request's CPU and most of its added latency (README "Performance").
+ * loop to write the response: a sixth of a request's CPU and most of its added latency (docs/performance.md).
  * Endpoint options, bindings and the web client are camel-vertx-http's own; only the hand-off is gone, so the steps
  * after a {@code vertx-http} call must not block.
  */

@@ -2,7 +2,10 @@ package dev.llmpool.providers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.llmpool.api.ChatMessage;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -25,7 +28,11 @@ public final class OllamaDialect implements Dialect {
     public ObjectNode chatRequest(ObjectMapper mapper, ProviderCall call) {
         ObjectNode body = mapper.createObjectNode();
         body.put("model", call.provider().model());
-        body.putArray("messages").addObject().put("role", "user").put("content", call.prompt());
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : call.conversation()) {
+            // Ollama knows system/user/assistant/tool; OpenAI's "developer" is its system role
+            messages.addObject().put("role", "developer".equals(m.role()) ? "system" : m.role()).put("content", m.content());
+        }
         body.put("stream", false); // absent means streaming in Ollama's API
         ObjectNode options = body.putObject("options");
         options.put("num_predict", call.maxTokens());

@@ -2,7 +2,10 @@ package dev.llmpool.providers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.llmpool.api.ChatMessage;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -25,7 +28,10 @@ public final class OpenAiDialect implements Dialect {
     public ObjectNode chatRequest(ObjectMapper mapper, ProviderCall call) {
         ObjectNode body = mapper.createObjectNode();
         body.put("model", call.provider().model());
-        body.putArray("messages").addObject().put("role", "user").put("content", call.prompt());
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : call.conversation()) {
+            messages.addObject().put("role", m.role()).put("content", m.content());
+        }
         body.put("stream", false);
         // max_tokens, not max_completion_tokens: Ollama's /v1 layer and older servers read only this one.
         body.put("max_tokens", call.maxTokens());

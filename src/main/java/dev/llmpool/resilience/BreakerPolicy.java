@@ -11,13 +11,17 @@ import org.apache.camel.support.AsyncProcessorConverterHelper;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceHelper;
 
+import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCallPreparer;
 
 /**
  * The provider route's guard ({@code policy} node {@code breaker-<name>}): the steps inside run only with a permit
  * from the provider's circuit breaker and bulkhead, and their outcome (an exception or not) is recorded when they
  * end, asynchronously. An open breaker fails the call with CallNotPermittedException, a full bulkhead with
- * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend.
+ * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend. A call
+ * its sender ends ({@link CallHandle}) gives its bulkhead slot back at once; the breaker then counts what ended it:
+ * the sender's abort (neither way when cancelled, a timeout when it ran out of time), or a reply that came back
+ * anyway, as it is.
  */
 public class BreakerPolicy implements Policy {
 
@@ -45,9 +49,21 @@ public class BreakerPolicy implements Policy {
                         callback.done(false);
                         return;
                     }
+                    CallHandle handle = CallHandle.of(exchange);
+                    if (handle != null) {
+                        handle.onEnd(permit::freeSlot); // at once: the next request may use the slot
+                        if (handle.cancelled()) { // ended while it waited for its permit
+                            exchange.setException(handle.reason());
+                            endedBySender(handle, permit);
+                            callback.done(false);
+                            return;
+                        }
+                    }
                     inner.process(exchange, doneSync -> {
                         Exception failure = exchange.getException();
-                        if (failure != null) {
+                        if (handle != null && handle.endedBy(failure)) {
+                            endedBySender(handle, permit);
+                        } else if (failure != null) { // a reply that came back anyway counts as it is
                             permit.failed(failure);
                         } else {
                             permit.succeeded();
@@ -56,6 +72,15 @@ public class BreakerPolicy implements Policy {
                     });
                 });
                 return false;
+            }
+
+            /** A call its sender cancelled says nothing about the provider; one that ran out of time is its timeout. */
+            private void endedBySender(CallHandle handle, ProviderGuards.Permit permit) {
+                if (handle.timedOut()) {
+                    permit.failed(handle.reason());
+                } else {
+                    permit.release();
+                }
             }
 
             // Being a Service ourselves, Camel leaves the steps' lifecycle to us.

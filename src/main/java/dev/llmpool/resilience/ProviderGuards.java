@@ -78,6 +78,13 @@ public final class ProviderGuards {
         return g == null ? null : g.bulkhead();
     }
 
+    /** Calls to the provider in flight now (permits its bulkhead has given out). */
+    public int inFlight(String provider) {
+        Guard g = guards.get(provider);
+        return g == null ? 0 : g.bulkhead().getBulkheadConfig().getMaxConcurrentCalls()
+                - g.bulkhead().getMetrics().getAvailableConcurrentCalls();
+    }
+
     /** A permit to call the provider now, or a refused one ({@link Permit#refusal()} says why); never waits. */
     public Permit tryAcquire(String provider) {
         Guard g = guards.get(provider);
@@ -115,13 +122,17 @@ public final class ProviderGuards {
         }
     }
 
-    /** Given back exactly once: succeeded, failed or released (cancelled: counts neither way). */
+    /**
+     * Given back exactly once: succeeded, failed or released (cancelled: counts neither way). The bulkhead slot may go
+     * back earlier ({@link #freeSlot()}), when the call's sender has ended it and its outcome is still to come.
+     */
     public static final class Permit {
         private final CircuitBreaker breaker;
         private final Bulkhead bulkhead;
         private final RuntimeException refusal;
         private final long startedNanos = System.nanoTime();
         private final AtomicBoolean returned = new AtomicBoolean();
+        private final AtomicBoolean slotFreed = new AtomicBoolean();
 
         Permit(CircuitBreaker breaker, Bulkhead bulkhead, RuntimeException refusal) {
             this.breaker = breaker;
@@ -129,6 +140,7 @@ public final class ProviderGuards {
             this.refusal = refusal;
             if (refusal != null) {
                 returned.set(true);
+                slotFreed.set(true);
             }
         }
 
@@ -155,13 +167,18 @@ public final class ProviderGuards {
             }
         }
 
+        /** The bulkhead slot goes back now; the breaker still gets the call's outcome when it ends. */
+        public void freeSlot() {
+            if (slotFreed.compareAndSet(false, true) && bulkhead != null) {
+                bulkhead.onComplete();
+            }
+        }
+
         private boolean giveBack() {
             if (!returned.compareAndSet(false, true)) {
                 return false;
             }
-            if (bulkhead != null) {
-                bulkhead.onComplete();
-            }
+            freeSlot();
             return true;
         }
     }

@@ -13,6 +13,8 @@ import dev.llmpool.ensemble.Strategy;
  *
  * @param deadlineNanos absolute {@link System#nanoTime()} after which the request answers 504
  * @param skipped       providers of the task left out before the call (health DOWN), with the reason
+ * @param messages      the conversation sent to the backends, the rendered prompt as its last user message; null
+ *                      for a single prompt (the task API)
  */
 public record Plan(
         String requestId,
@@ -30,7 +32,17 @@ public record Plan(
         double consensusThreshold,
         long startedNanos,
         long deadlineNanos,
-        java.util.Map<String, String> skipped) {
+        java.util.Map<String, String> skipped,
+        List<dev.llmpool.api.ChatMessage> messages) {
+
+    /** A plan for a single prompt (the task API). */
+    public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
+                String judgePrompt, String prompt, String userPrompt, int maxTokens, Double temperature, JsonNode format,
+                long hedgeAfterMs, double consensusThreshold, long startedNanos, long deadlineNanos,
+                java.util.Map<String, String> skipped) {
+        this(requestId, task, strategy, providers, judge, judgePrompt, prompt, userPrompt, maxTokens, temperature, format,
+                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, null);
+    }
 
     public long remainingMillis() {
         return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);

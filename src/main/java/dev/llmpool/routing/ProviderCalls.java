@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
@@ -11,26 +12,46 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.service.ServiceHelper;
 
 /**
- * Sends an exchange to a provider's route ({@code direct:provider-<name>}) on the calling thread: the route runs
- * until its backend call goes asynchronous, then the thread is free; {@code done} runs when the route ends. Unlike
- * ProducerTemplate's async methods, no thread pool hands the call over or waits for it.
+ * The one way to call a provider, for a whole answer ({@link #infer}) or a stream ({@link #inferStream}): both send
+ * the branch exchange to the provider's live route ({@link ProviderRoutes#endpointOf}), which takes the provider's breaker
+ * and bulkhead permit and makes the backend call; a streamed call also hands each piece of content to
+ * {@code tokens} as the model generates it. The route runs on the calling thread until its backend call goes
+ * asynchronous, then the thread is free; {@code done} runs when the route ends, with a ProviderReply body or an
+ * exception on the branch. Unlike ProducerTemplate's async methods, no thread pool hands the call over or waits.
  */
 public class ProviderCalls {
 
+    /** Branch property: where a streamed call's content goes, piece by piece (a {@code Consumer<String>}). */
+    public static final String TOKENS = "llmpool.tokens";
+
     private final CamelContext camel;
     private final Executor elsewhere;
+    private final ProviderRoutes routes;
+    /** By endpoint: a provider's route moves to a new endpoint when it is rebuilt (see ProviderRoutes). */
     private final Map<String, AsyncProducer> producers = new ConcurrentHashMap<>();
 
     /** @param elsewhere runs {@code done} for a route that ended before send returned (a refusal, a spent budget) */
-    public ProviderCalls(CamelContext camel, Executor elsewhere) {
+    public ProviderCalls(CamelContext camel, Executor elsewhere, ProviderRoutes routes) {
         this.camel = camel;
         this.elsewhere = elsewhere;
+        this.routes = routes;
     }
 
-    public void send(String provider, Exchange exchange, Runnable done) {
+    /** Calls the provider for a whole answer. */
+    public void infer(String provider, Exchange exchange, Runnable done) {
+        send(provider, exchange, done);
+    }
+
+    /** Calls the provider with streaming on; {@code tokens} gets the content as generated, never after done. */
+    public void inferStream(String provider, Exchange exchange, Consumer<String> tokens, Runnable done) {
+        exchange.setProperty(TOKENS, tokens);
+        send(provider, exchange, done);
+    }
+
+    private void send(String provider, Exchange exchange, Runnable done) {
         AtomicBoolean returned = new AtomicBoolean();
         // A caller holding a lock while it sends must not see done run inside send: hand it over then.
-        producer(provider).process(exchange, doneSync -> {
+        producer(routes.endpointOf(provider)).process(exchange, doneSync -> {
             if (returned.get()) {
                 done.run();
             } else {
@@ -40,14 +61,14 @@ public class ProviderCalls {
         returned.set(true);
     }
 
-    private AsyncProducer producer(String provider) {
-        return producers.computeIfAbsent(provider, name -> {
+    private AsyncProducer producer(String endpoint) {
+        return producers.computeIfAbsent(endpoint, uri -> {
             try {
-                AsyncProducer p = camel.getEndpoint(ProviderRoutes.endpointOf(name)).createAsyncProducer();
+                AsyncProducer p = camel.getEndpoint(uri).createAsyncProducer();
                 ServiceHelper.startService(p);
                 return p;
             } catch (Exception e) {
-                throw new IllegalStateException("cannot send to provider " + name, e);
+                throw new IllegalStateException("cannot send to " + uri, e);
             }
         });
     }

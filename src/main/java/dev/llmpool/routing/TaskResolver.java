@@ -9,6 +9,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 import dev.llmpool.api.ApiException;
+import dev.llmpool.api.ChatMessage;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.RequestContextProcessor;
@@ -28,6 +29,11 @@ public class TaskResolver implements Processor {
     public static final String PLAN = "llmpool.plan";
     /** The strategy's name, for the route's choice. */
     public static final String STRATEGY_NAME = "llmpool.strategyName";
+    /**
+     * Exchange property (String, internal; no door sets it from caller input): call only this configured provider
+     * instead of the task's providers. The evaluation command uses it to measure one provider as a FASTEST request.
+     */
+    public static final String ONLY_PROVIDER = "llmpool.onlyProvider";
 
     private final HealthRegistry health;
 
@@ -45,8 +51,9 @@ public class TaskResolver implements Processor {
 
         List<ProviderConfig> usable = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
-        for (String name : task.providers()) {
-            String down = health.downReason(name);
+        String only = exchange.getProperty(ONLY_PROVIDER, String.class);
+        for (String name : only != null ? List.of(only) : task.providers()) {
+            String down = config.provider(name) == null ? "not configured" : health.downReason(name);
             if (down == null) {
                 usable.add(config.provider(name));
             } else {
@@ -60,6 +67,7 @@ public class TaskResolver implements Processor {
         ProviderConfig judge = task.judge() == null ? null : config.provider(task.judge());
         Strategy strategy = req.strategy() != null ? req.strategy() : task.strategy();
         exchange.setProperty(STRATEGY_NAME, strategy.name());
+        String prompt = PromptTemplate.render(task.promptTemplate(), req.prompt());
         exchange.setProperty(PLAN, new Plan(
                 exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
                 task.name(),
@@ -67,7 +75,7 @@ public class TaskResolver implements Processor {
                 List.copyOf(usable),
                 judge,
                 config.judgePrompt(),
-                PromptTemplate.render(task.promptTemplate(), req.prompt()),
+                prompt,
                 req.prompt(),
                 req.maxTokens() != null ? req.maxTokens() : task.maxTokens(),
                 req.temperature(),
@@ -76,7 +84,8 @@ public class TaskResolver implements Processor {
                 task.consensusThreshold(),
                 started,
                 started + deadlineMs * 1_000_000L,
-                Map.copyOf(skipped)));
+                Map.copyOf(skipped),
+                req.messages() == null ? null : ChatMessage.withLastUserContent(req.messages(), prompt)));
     }
 
     /** The request's time budget in milliseconds: the caller's {@code deadline_ms}, or the task's. */

@@ -117,8 +117,8 @@ class InferHappyPathTest extends PoolTestSupport {
         assertEquals(200, m.statusCode());
         assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String text = m.body();
-        assertTrue(text.contains("llmpool_requests_seconds_count{status=\"200\",strategy=\"FASTEST\",task=\"expand_queries\"} 1"), text);
-        assertTrue(text.contains("llmpool_requests_seconds_count{status=\"404\",strategy=\"none\",task=\"invalid\"} 1"), text);
+        assertTrue(text.contains("llmpool_requests_seconds_count{api=\"infer\",status=\"200\",strategy=\"FASTEST\",task=\"expand_queries\"} 1"), text);
+        assertTrue(text.contains("llmpool_requests_seconds_count{api=\"infer\",status=\"404\",strategy=\"none\",task=\"invalid\"} 1"), text);
         assertTrue(text.contains("llmpool_provider_calls_seconds_count{outcome=\"success\",provider=\"phi3\"} 1"), text);
     }
 }

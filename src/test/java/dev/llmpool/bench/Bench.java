@@ -29,7 +29,7 @@ import dev.llmpool.startup.FreePorts;
  * them with wrk over loopback, and compares every figure with the same backend called directly in the same
  * run. Prints a table with each figure beside its target and writes the figures as JSON.
  *
- * <p>{@code bash bench/run.sh [--quick|--smoke] [--runs N] [--out FILE]}; see README "Performance".
+ * <p>{@code bash bench/run.sh [--quick|--smoke] [--runs N] [--out FILE]}; see docs/performance.md.
  */
 public final class Bench {
 

@@ -136,7 +136,7 @@ class RedisSharedStateTest extends CacheTestSupport {
             assertEquals(1, cached.size(), cached.toString());
             long cacheTtl = redis.pttl(cached.iterator().next());
             assertTrue(cacheTtl > 590_000 && cacheTtl <= 600_000, "pool.cache.ttl-seconds=600, PTTL " + cacheTtl);
-            long keyTtl = redis.pttl("llmpool:idem:order-11");
+            long keyTtl = redis.pttl("llmpool:idem:default/order-11");
             assertTrue(keyTtl > 3_590_000 && keyTtl <= 3_600_000, "pool.idempotency.ttl-seconds=3600, PTTL " + keyTtl);
         }
     }

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Background health checks (every 300 ms here): a provider that is down, or no longer lists its model, is left
- * out of selection until a later check finds it back; /health is UP, DEGRADED (some provider unusable) or DOWN
- * (some task has none left), with each provider's last_error.
+ * out of selection until a later check finds it back; /health is UP, DEGRADED with 200 (some provider or task
+ * unusable, some task still served) or DOWN with 503 (no task can be served), with each provider's last_error and
+ * each task's status (contract, "Deployment").
  */
 class HealthCheckTest extends ResilienceTestSupport {
 
@@ -94,12 +95,16 @@ class HealthCheckTest extends ResilienceTestSupport {
     }
 
     @Test
-    void aTaskWithNoProviderLeftMakesHealthDownAndAnswers503AtOnce() {
+    void aTaskWithNoProviderLeftIsDownAndAnswers503AtOnceWhileHealthIsDegraded() {
         A.stop(); // phi3, the only provider of enrich_metadata
         awaitStatus("phi3", "DOWN");
         HttpResponse<String> h = get("/health");
-        assertEquals(503, h.statusCode(), h.body());
-        assertEquals("DOWN", json(h).path("status").asText());
+        assertEquals(200, h.statusCode(), "other tasks can still be served: " + h.body());
+        assertEquals("DEGRADED", json(h).path("status").asText());
+        assertEquals("DOWN", task(json(h), "enrich_metadata").path("status").asText(), h.body());
+        assertEquals(0, task(json(h), "enrich_metadata").path("usable_providers").asInt());
+        assertEquals("DEGRADED", task(json(h), "expand_queries").path("status").asText(), "llama31 is left: " + h.body());
+        assertEquals("UP", task(json(h), "site_tactics").path("status").asText(), h.body());
 
         long t0 = System.nanoTime();
         HttpResponse<String> r = infer("enrich_metadata", "");
@@ -114,7 +119,36 @@ class HealthCheckTest extends ResilienceTestSupport {
         A.restart();
         awaitStatus("phi3", "UP");
         assertEquals("UP", health().path("status").asText());
+        assertEquals("UP", task(health(), "enrich_metadata").path("status").asText());
         assertEquals(200, infer("enrich_metadata", "").statusCode());
+    }
+
+    @Test
+    void healthIsDown503OnlyWhenNoTaskCanBeServed() {
+        A.stop();
+        B.stop();
+        awaitStatus("phi3", "DOWN");
+        awaitStatus("llama31", "DOWN");
+        assertEquals(200, get("/health").statusCode(), "gemma2 still serves site_tactics and the others: " + health());
+        C.stop();
+        try {
+            awaitStatus("gemma2", "DOWN");
+            awaitStatus("gemma_openai", "DOWN");
+            HttpResponse<String> h = get("/health");
+            assertEquals(503, h.statusCode(), h.body());
+            assertEquals("DOWN", json(h).path("status").asText());
+            for (JsonNode t : json(h).path("tasks")) {
+                assertEquals("DOWN", t.path("status").asText(), t.toString());
+            }
+        } finally {
+            A.restart();
+            B.restart();
+            C.restart();
+        }
+        awaitStatus("phi3", "UP");
+        awaitStatus("llama31", "UP");
+        awaitStatus("gemma2", "UP");
+        assertEquals(200, get("/health").statusCode());
     }
 
     @Test

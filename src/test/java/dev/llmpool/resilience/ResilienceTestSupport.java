@@ -121,6 +121,15 @@ abstract class ResilienceTestSupport extends PoolTestSupport {
         return infer("{\"task\":\"" + task + "\",\"prompt\":\"x\",\"cache\":false" + extraFields + "}");
     }
 
+    protected static JsonNode task(JsonNode health, String name) {
+        for (JsonNode t : health.path("tasks")) {
+            if (t.path("name").asText().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no task " + name + " in " + health);
+    }
+
     protected static String reason(HttpResponse<String> r, String provider) {
         return json(r).path("error").path("providers").path(provider).asText(null);
     }

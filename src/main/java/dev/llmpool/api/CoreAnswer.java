@@ -1,13 +1,13 @@
-package dev.llmpool.grpc;
+package dev.llmpool.api;
 
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 
 /**
- * Brings the core route's answer (the JSON body and its status header) back onto the gRPC exchange, which
- * keeps its own headers (the method name) and properties (the call's observer). The gRPC route uses
+ * Brings the core route's answer (the JSON body and its status header) back onto a door's exchange, which keeps
+ * its own headers and properties (gRPC's method name and call observer, a queue message's correlation). Doors use
  * {@code enrich} with this rather than {@code to}: an error the core route handled marks the exchange as handled,
- * and Camel would then end the gRPC route right there, before its reply step.
+ * and Camel would then end the door's route right there, before its reply step. Bound once as {@code coreAnswer}.
  */
 public class CoreAnswer implements AggregationStrategy {
 

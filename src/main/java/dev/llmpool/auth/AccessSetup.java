@@ -1,0 +1,68 @@
+package dev.llmpool.auth;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.llmpool.cache.RedisStore;
+import dev.llmpool.config.ConfigStore;
+
+/**
+ * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits} /
+ * {@code chargeTokens} (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
+ * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off.
+ */
+public final class AccessSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccessSetup.class);
+
+    private AccessSetup() {
+    }
+
+    /**
+     * @param redis the shared Redis store when {@code pool.cache.backend=redis} (limits are then shared by every
+     *              instance), else null
+     */
+    public static void bind(CamelContext camel, ConfigStore config, MeterRegistry meters, RedisStore redis,
+                            ObjectMapper mapper) throws Exception {
+        Registry r = camel.getRegistry();
+        Supplier<AccessConfig> access = config.part(AccessConfig::load);
+        JwksCache jwks = new JwksCache(access);
+        camel.addService(jwks);  // its refresher thread starts and stops with the context
+        Authenticator authenticator = new Authenticator(access, new JwtVerifier(jwks));
+        r.bind("authenticate", authenticator);
+        r.bind("requireAdmin", new RequireAdmin(authenticator));
+        TenantLimits limits = new TenantLimits(redis != null ? new RedisBuckets(redis) : new LocalBuckets(), meters);
+        r.bind("tenantLimits", limits);
+        r.bind("chargeTokens", limits.chargeStep());
+        r.bind("healthForCaller", new HealthForCaller(authenticator,
+                r.lookupByNameAndType("healthReporter", Processor.class), mapper));
+        if (!access.get().enabled()) {
+            warnIfExposed(camel, "pool.http.host");
+            warnIfExposed(camel, "pool.grpc.host");
+        }
+    }
+
+    /** Auth is off: anyone who reaches a port may use it, so a port beyond loopback is worth a warning. */
+    private static void warnIfExposed(CamelContext camel, String key) {
+        String host = camel.getPropertiesComponent().resolveProperty(key).orElse("127.0.0.1").trim();
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            loopback = false;
+        }
+        if (!loopback) {
+            LOG.warn("event=listening_without_auth {}={} effect=\"anyone who can reach this address may use every task"
+                    + " and read /metrics\" fix=\"set pool.auth.enabled=true with tenants, or {}=127.0.0.1\"", key, host, key);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.llmpool.metrics;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+import dev.llmpool.providers.ProviderReply;
+import dev.llmpool.routing.Plan;
+import dev.llmpool.routing.TaskResolver;
+
+/**
+ * {@code llmpool_tokens_total{provider,task,tenant,direction=prompt|completion}}: the tokens each backend reported
+ * for each answer it gave, whether or not that answer won (a VOTING request spends every voter's tokens). The
+ * provider route's last step (its body is then the {@link ProviderReply}); the streaming race calls
+ * {@link #record} itself. Labels are configured names only: provider, task (from the plan) and tenant.
+ */
+public class TokenMeter implements Processor {
+
+    /** Exchange property: the authenticated tenant's name; absent when authentication is off. */
+    public static final String TENANT = "llmpool.tenant";
+    public static final String DEFAULT_TENANT = "default";
+
+    private record Key(String provider, String task, String tenant, String direction) {
+    }
+
+    private final MeterRegistry registry;
+    private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
+
+    public TokenMeter(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        if (exchange.getIn().getBody() instanceof ProviderReply reply) {
+            record(exchange, reply);
+        }
+    }
+
+    /** Counts the reply's tokens under the exchange's plan (task) and tenant. */
+    public void record(Exchange exchange, ProviderReply reply) {
+        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        String task = plan == null ? "invalid" : plan.task();
+        String tenant = tenantOf(exchange);
+        counter(new Key(reply.provider(), task, tenant, "prompt")).increment(reply.promptTokens());
+        counter(new Key(reply.provider(), task, tenant, "completion")).increment(reply.completionTokens());
+    }
+
+    public static String tenantOf(Exchange exchange) {
+        return exchange.getProperty(TENANT, DEFAULT_TENANT, String.class);
+    }
+
+    private Counter counter(Key k) {
+        Counter c = counters.get(k);
+        return c != null ? c : counters.computeIfAbsent(k, key -> Counter.builder("llmpool.tokens")
+                .description("Tokens the backends reported, by provider, task, tenant and direction")
+                .tag("provider", key.provider()).tag("task", key.task()).tag("tenant", key.tenant())
+                .tag("direction", key.direction()).register(registry));
+    }
+}

@@ -1,0 +1,133 @@
+package dev.llmpool.streaming;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * A streamed HTTP answer (SSE or NDJSON) written straight to the Vert.x response, chunk by chunk as the core
+ * route's {@link ChunkSink}: platform-http 4.17 would buffer a streamed body (CAMEL-23804), and a chunk must reach
+ * the caller while the model is still generating. The status line and headers go out with the first write; until
+ * then the door can still answer with a plain JSON error. When the caller's connection closes before the end, the
+ * cancel actions run (the core then ends its backend calls).
+ *
+ * <p>Every write is synchronized: chunks come from the race's threads, the end from the door's reply step.
+ */
+public final class HttpChunkStream implements ChunkSink {
+
+    /** How one API frames its stream. */
+    public interface Framing {
+        String contentType();
+
+        /** Written once, before the first chunk (SSE: the role delta); may be empty. */
+        String head();
+
+        String chunk(String content);
+    }
+
+    /** Exchange property: the door's stream, when the caller asked for one. */
+    public static final String PROPERTY = "llmpool.httpStream";
+
+    private final HttpServerResponse response;
+    private final Framing framing;
+    private final String requestId;
+    private final List<Runnable> cancels = new ArrayList<>();
+    private boolean started;
+    private boolean ended;
+    private boolean gone;
+
+    private HttpChunkStream(HttpServerResponse response, Framing framing, String requestId) {
+        this.response = response;
+        this.framing = framing;
+        this.requestId = requestId;
+        response.closeHandler(v -> callerGone());
+    }
+
+    /**
+     * A stream onto the exchange's HTTP response (platform-http-vertx's {@link HttpMessage}), put on the exchange
+     * as the core's chunk sink and as {@link #PROPERTY}; null when the exchange did not come from Vert.x.
+     */
+    public static HttpChunkStream attach(Exchange exchange, Framing framing, String requestId) {
+        if (!(exchange.getIn() instanceof HttpMessage http)) {
+            return null;
+        }
+        HttpChunkStream stream = new HttpChunkStream(http.getResponse(), framing, requestId);
+        exchange.setProperty(PROPERTY, stream);
+        exchange.setProperty(ChunkSink.PROPERTY, stream);
+        return stream;
+    }
+
+    @Override
+    public synchronized void chunk(String content) {
+        if (!gone && !ended) {
+            start();
+            write(framing.chunk(content));
+        }
+    }
+
+    @Override
+    public void onCancel(Runnable action) {
+        boolean now;
+        synchronized (this) {
+            now = gone;
+            if (!now) {
+                cancels.add(action);
+            }
+        }
+        if (now) {
+            action.run();
+        }
+    }
+
+    /** Whether anything was sent: after that, an error can only be told in the stream itself. */
+    public synchronized boolean started() {
+        return started;
+    }
+
+    /** Writes the last part of the stream (after the head, if nothing was sent yet) and ends the response. */
+    public synchronized void finish(String tail) {
+        if (gone || ended) {
+            return;
+        }
+        start();
+        ended = true;
+        response.end(Buffer.buffer(tail.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        response.setStatusCode(200).setChunked(true)
+                .putHeader("Content-Type", framing.contentType())
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader("X-Request-Id", requestId);
+        String head = framing.head();
+        if (!head.isEmpty()) {
+            write(head);
+        }
+    }
+
+    private void write(String text) {
+        response.write(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void callerGone() {
+        List<Runnable> actions;
+        synchronized (this) {
+            if (ended || gone) {
+                return;
+            }
+            gone = true;
+            actions = List.copyOf(cancels);
+            cancels.clear();
+        }
+        actions.forEach(Runnable::run);
+    }
+}
