@@ -21,13 +21,6 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 @Configuration
 public class QueueBeans implements CamelConfiguration {
 
-    @PropertyInject(value = "pool.jms.url", defaultValue = "")
-    private String jmsUrl;
-    @PropertyInject(value = "pool.jms.username", defaultValue = "")
-    private String jmsUsername;
-    @PropertyInject(value = "pool.jms.password", defaultValue = "")
-    private String jmsPassword;
-
     private final ObjectMapper mapper = new ObjectMapper();
 
     @Override
@@ -60,6 +53,10 @@ public class QueueBeans implements CamelConfiguration {
      * it points at the AMQP default port and is never used: the JMS routes do not start.
      */
     private CachingConnectionFactory jmsConnectionFactory(CamelContext camel) throws Exception {
+        // optional keys, empty by default (a @PropertyInject default cannot be empty: Camel reads "" as none)
+        String jmsUrl = optional(camel, "pool.jms.url");
+        String jmsUsername = optional(camel, "pool.jms.username");
+        String jmsPassword = optional(camel, "pool.jms.password");
         JmsConnectionFactory qpid = new JmsConnectionFactory(jmsUrl.isBlank() ? "amqp://localhost:5672" : jmsUrl.trim());
         if (!jmsUsername.isBlank()) {
             qpid.setUsername(jmsUsername);
@@ -78,5 +75,9 @@ public class QueueBeans implements CamelConfiguration {
             }
         });
         return caching;
+    }
+
+    private static String optional(CamelContext camel, String key) {
+        return camel.getPropertiesComponent().resolveProperty(key).orElse("");
     }
 }

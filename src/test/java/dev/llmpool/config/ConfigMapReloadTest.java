@@ -10,8 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,8 +42,9 @@ class ConfigMapReloadTest extends PoolTestSupport {
         Properties p = super.useOverridePropertiesWithPropertiesComponent();
         try {
             Path dir = workDir.resolve("configmap");
-            configText = Files.readString(configFile) + "\npool.tasks.enrich_metadata.prompt="
-                    + dir.resolve("enrich_metadata.md") + "\n";
+            // as in deploy/k8s: the templates lie beside the configuration, the prompts directory is that directory
+            configText = Files.readString(configFile).replace("=prompts/", "=" + dir + "/")
+                    + "\npool.prompts.dir=" + dir + "\n";
             configMap = KubeletConfigDir.create(dir, files(configText, TEMPLATE));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -50,8 +53,17 @@ class ConfigMapReloadTest extends PoolTestSupport {
         return p;
     }
 
-    private static Map<String, String> files(String config, String template) {
-        return Map.of("application.properties", config, "enrich_metadata.md", template);
+    /** The ConfigMap's files: the configuration, the project's templates, and enrich_metadata's as given. */
+    private static Map<String, String> files(String config, String template) throws IOException {
+        Map<String, String> files = new HashMap<>();
+        try (Stream<Path> prompts = Files.list(Path.of("prompts"))) {
+            for (Path p : prompts.filter(p -> p.toString().endsWith(".md")).toList()) {
+                files.put(p.getFileName().toString(), Files.readString(p));
+            }
+        }
+        files.put("application.properties", config);
+        files.put("enrich_metadata.md", template);
+        return files;
     }
 
     private HttpResponse<String> ask() {

@@ -88,8 +88,15 @@ class EvalCommandTest {
             });
         }
         dir = Files.createTempDirectory("llmpool-eval");
-        Files.writeString(dir.resolve("quiz.md"), "Answer with the code words only.\n\n{{prompt}}\n");
-        String shipped = Files.readString(Path.of("application.properties"));
+        // every template must lie in pool.prompts.dir: the project's, and the quiz's own
+        Files.createDirectories(dir.resolve("prompts"));
+        try (var shippedPrompts = Files.list(Path.of("prompts"))) {
+            for (Path p : shippedPrompts.toList()) {
+                Files.copy(p, dir.resolve("prompts").resolve(p.getFileName()));
+            }
+        }
+        Files.writeString(dir.resolve("prompts/quiz.md"), "Answer with the code words only.\n\n{{prompt}}\n");
+        String shipped = Files.readString(Path.of("application.properties")).replace("=prompts/", "=" + dir.resolve("prompts") + "/");
         for (int p = 0; p < PROVIDERS.length; p++) {
             shipped = shipped.replace("pool.providers." + PROVIDERS[p][0] + ".url=http://localhost:11434",
                     "pool.providers." + PROVIDERS[p][0] + ".url=" + BACKENDS[p].url());
@@ -100,9 +107,10 @@ class EvalCommandTest {
                 pool.tasks.quiz.providers=phi3,llama31,gemma2
                 pool.tasks.quiz.strategy=FASTEST
                 pool.tasks.quiz.judge=phi3
+                pool.prompts.dir=%s
                 pool.tasks.quiz.prompt=%s
                 pool.tasks.quiz.deadline-ms=60000
-                """.formatted(dir.resolve("quiz.md")));
+                """.formatted(dir.resolve("prompts"), dir.resolve("prompts/quiz.md")));
     }
 
     @Test
