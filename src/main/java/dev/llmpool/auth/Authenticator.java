@@ -79,6 +79,17 @@ public final class Authenticator implements Processor {
         return principal == null || principal.allows(name);
     }
 
+    /**
+     * Whether the caller of this message may see and do what only operators may (the whole health report,
+     * {@code /metrics}, the operations page): always with auth off (the pool then listens on loopback only); with auth
+     * on, when its credential (removed from the message) is an admin tenant's. A missing or invalid credential is a
+     * 401, the one decision every operator door makes: a door that shows a reduced view instead catches it.
+     */
+    public boolean isAdmin(Message in) {
+        AccessConfig access = config.get();
+        return !access.enabled() || identify(access, in).tenant().admin();
+    }
+
     /** The caller presenting this message's credential (removed from the message), or a 401. */
     public Principal identify(AccessConfig access, Message in) {
         String credential = credential(in);
