@@ -41,10 +41,6 @@ public final class Authenticator implements Processor {
         this.jwt = jwt;
     }
 
-    public AccessConfig config() {
-        return config.get();
-    }
-
     @Override
     public void process(Exchange exchange) {
         AccessConfig access = config.get();
