@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -22,18 +23,30 @@ import io.opentelemetry.proto.trace.v1.Status;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+
 import dev.llmpool.PoolTestSupport;
+import dev.llmpool.fixture.LogCapture;
+import dev.llmpool.grpc.v1.InferReply;
+import dev.llmpool.grpc.v1.InferRequest;
+import dev.llmpool.grpc.v1.LlmPoolGrpc;
 import dev.llmpool.tracing.OtlpReceiver.Received;
 
 /**
  * Tracing on, exporting to an OTLP/HTTP receiver on loopback: a request is a SERVER span continuing the caller's
  * {@code traceparent} (or a new trace), each backend call a CLIENT span under it with the GenAI attributes and its
- * outcome, and each backend was sent the {@code traceparent} of its own call's span, whole answer or stream.
+ * outcome, and each backend was sent the {@code traceparent} of its own call's span, whole answer or stream; the
+ * access log names the trace; gRPC metadata carries the caller's trace like an HTTP header.
  */
 class TracingTest extends PoolTestSupport {
 
     private static final OtlpReceiver OTLP = receiver();
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    /** The trace of the gRPC call (each test has its own: the receiver keeps every span). */
+    private static final String GRPC_TRACE = "0af7651916cd43dd8448eb211c80319c";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
 
     private static OtlpReceiver receiver() {
@@ -79,12 +92,17 @@ class TracingTest extends PoolTestSupport {
         A.model("phi3:mini").answer("blue").latency(Duration.ofMillis(100));
         B.model("llama3.1:8b").answer("blue").latency(Duration.ofMillis(150));
         C.model("gemma2:9b").failWith(500, "{\"error\":\"boom\"}");
+        LogCapture log = new LogCapture();
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
                 .header("Content-Type", "application/json")
                 .header("traceparent", "00-" + TRACE + "-" + CALLER_SPAN + "-01")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"task\":\"vote_trio\",\"prompt\":\"sky colour?\"}"))
                 .build());
         assertEquals(200, r.statusCode(), r.body());
+        assertTrue(eventually(Duration.ofSeconds(5), () -> log.text().contains("task=vote_trio")), log.text());
+        log.close();
+        assertTrue(log.lines().stream().anyMatch(l -> l.contains("task=vote_trio") && l.endsWith("trace_id=" + TRACE)),
+                "the access log names the trace: " + log.text());
 
         List<Received> spans = OTLP.trace(TRACE, 4, Duration.ofSeconds(10));
         assertEquals(4, spans.size(), "the request and its three calls: " + spans);
@@ -147,6 +165,28 @@ class TracingTest extends PoolTestSupport {
         assertEquals("cut", calls.get("phi3").attribute("llmpool.outcome"), spans.toString());
         assertEquals(traceparent(calls.get("llama31")), B.lastHeaders("llama3.1:8b").get("traceparent"));
         assertEquals(traceparent(calls.get("phi3")), A.lastHeaders("phi3:mini").get("traceparent"));
+    }
+
+    @Test
+    void aGrpcCallContinuesTheTraceInItsMetadata() throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+            Metadata m = new Metadata();
+            m.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + GRPC_TRACE + "-" + CALLER_SPAN + "-01");
+            InferReply reply = LlmPoolGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m))
+                    .infer(InferRequest.newBuilder().setTask("enrich_metadata").setPrompt("x").build());
+            assertEquals("phi3 says hello", reply.getContent());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        List<Received> spans = OTLP.trace(GRPC_TRACE, 2, Duration.ofSeconds(10));
+        Received server = only(spans, Span.SpanKind.SPAN_KIND_SERVER);
+        assertEquals("grpc enrich_metadata", server.span().getName());
+        assertEquals(CALLER_SPAN, OtlpReceiver.hex(server.span().getParentSpanId().toByteArray()));
+        Received call = only(spans, Span.SpanKind.SPAN_KIND_CLIENT);
+        assertEquals("won", call.attribute("llmpool.outcome"));
+        assertEquals(traceparent(call), A.lastHeaders("phi3:mini").get("traceparent"));
     }
 
     private static Received only(List<Received> spans, Span.SpanKind kind) {
