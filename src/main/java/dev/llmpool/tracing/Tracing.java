@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.spi.Policy;
 
 import dev.llmpool.metrics.TraceParent;
 
@@ -109,7 +110,7 @@ public final class Tracing implements AutoCloseable {
     }
 
     /** The provider routes' guard, with a CLIENT span around each call when tracing is on; else the guard itself. */
-    public org.apache.camel.spi.Policy callSpansAround(org.apache.camel.spi.Policy guard) {
+    public Policy callSpansAround(Policy guard) {
         return tracer == null ? guard : new CallSpans(tracer, guard);
     }
 
