@@ -47,6 +47,7 @@ class TracingTest extends PoolTestSupport {
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     /** The trace of the gRPC call (each test has its own: the receiver keeps every span). */
     private static final String GRPC_TRACE = "0af7651916cd43dd8448eb211c80319c";
+    private static final String JUDGE_TRACE = "5b8aa5a2d2c872e8321cf37308d69df2";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
 
     private static OtlpReceiver receiver() {
@@ -84,6 +85,11 @@ class TracingTest extends PoolTestSupport {
                 pool.tasks.hedged.hedge-after-ms=50
                 pool.tasks.hedged.prompt=prompts/expand_queries.md
                 pool.tasks.hedged.deadline-ms=5000
+                pool.tasks.judged.providers=phi3,gemma2
+                pool.tasks.judged.strategy=JUDGE
+                pool.tasks.judged.judge=llama31
+                pool.tasks.judged.prompt=prompts/expand_queries.md
+                pool.tasks.judged.deadline-ms=5000
                 """;
     }
 
@@ -92,17 +98,19 @@ class TracingTest extends PoolTestSupport {
         A.model("phi3:mini").answer("blue").latency(Duration.ofMillis(100));
         B.model("llama3.1:8b").answer("blue").latency(Duration.ofMillis(150));
         C.model("gemma2:9b").failWith(500, "{\"error\":\"boom\"}");
-        LogCapture log = new LogCapture();
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
-                .header("Content-Type", "application/json")
-                .header("traceparent", "00-" + TRACE + "-" + CALLER_SPAN + "-01")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"task\":\"vote_trio\",\"prompt\":\"sky colour?\"}"))
-                .build());
-        assertEquals(200, r.statusCode(), r.body());
-        assertTrue(eventually(Duration.ofSeconds(5), () -> log.text().contains("task=vote_trio")), log.text());
-        log.close();
-        assertTrue(log.lines().stream().anyMatch(l -> l.contains("task=vote_trio") && l.endsWith("trace_id=" + TRACE)),
-                "the access log names the trace: " + log.text());
+        List<String> logged;
+        try (LogCapture log = new LogCapture()) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
+                    .header("Content-Type", "application/json")
+                    .header("traceparent", "00-" + TRACE + "-" + CALLER_SPAN + "-01")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"task\":\"vote_trio\",\"prompt\":\"sky colour?\"}"))
+                    .build());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(eventually(Duration.ofSeconds(5), () -> log.text().contains("task=vote_trio")), log.text());
+            logged = log.lines();
+        }
+        assertTrue(logged.stream().anyMatch(l -> l.contains("task=vote_trio") && l.endsWith("trace_id=" + TRACE)),
+                "the access log names the trace: " + logged);
 
         List<Received> spans = OTLP.trace(TRACE, 4, Duration.ofSeconds(10));
         assertEquals(4, spans.size(), "the request and its three calls: " + spans);
@@ -187,6 +195,32 @@ class TracingTest extends PoolTestSupport {
         Received call = only(spans, Span.SpanKind.SPAN_KIND_CLIENT);
         assertEquals("won", call.attribute("llmpool.outcome"));
         assertEquals(traceparent(call), A.lastHeaders("phi3:mini").get("traceparent"));
+    }
+
+    @Test
+    void judgeCandidatesWinOrLoseAndTheJudgesCallIsMarked() throws Exception {
+        A.model("phi3:mini").answer("short answer");
+        C.model("gemma2:9b").answer("thorough answer");
+        B.model("llama3.1:8b").answer(req -> "{\"choice\": 2, \"reason\": \"more complete\"}");
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
+                .header("Content-Type", "application/json")
+                .header("traceparent", "00-" + JUDGE_TRACE + "-" + CALLER_SPAN + "-01")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"task\":\"judged\",\"prompt\":\"explain\"}")).build());
+        assertEquals(200, r.statusCode(), r.body());
+
+        List<Received> spans = OTLP.trace(JUDGE_TRACE, 4, Duration.ofSeconds(10));
+        Received server = only(spans, Span.SpanKind.SPAN_KIND_SERVER);
+        assertEquals("gemma2", server.attribute("llmpool.winner"));
+        Map<String, Received> calls = byProvider(spans);
+        assertEquals("won", calls.get("gemma2").attribute("llmpool.outcome"), spans.toString());
+        assertEquals("lost", calls.get("phi3").attribute("llmpool.outcome"));
+        assertEquals("judge", calls.get("llama31").attribute("llmpool.outcome"));
+        String serverId = OtlpReceiver.hex(server.span().getSpanId().toByteArray());
+        for (Received call : calls.values()) {
+            assertEquals(serverId, OtlpReceiver.hex(call.span().getParentSpanId().toByteArray()), call.toString());
+            assertEquals(traceparent(call), (call == calls.get("phi3") ? A : call == calls.get("gemma2") ? C : B)
+                    .lastHeaders(call.attribute("gen_ai.request.model")).get("traceparent"));
+        }
     }
 
     private static Received only(List<Received> spans, Span.SpanKind kind) {
