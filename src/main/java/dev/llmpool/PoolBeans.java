@@ -69,9 +69,9 @@ import dev.llmpool.providers.ProviderCallPreparer;
 import dev.llmpool.resilience.BreakerPolicy;
 import dev.llmpool.resilience.ProviderGuards;
 import dev.llmpool.routing.ProviderCalls;
-import dev.llmpool.tracing.Tracing;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
+import dev.llmpool.tracing.Tracing;
 
 /**
  * Every bean the routes refer to by name, made in one place. The YAML routes say what happens in which order;

@@ -34,8 +34,8 @@ import dev.llmpool.tracing.Tracing;
  * request ends it times it by door, task, strategy and HTTP status ({@code llmpool_requests_seconds}), records the
  * time spent in the pool itself ({@code llmpool_overhead_seconds}: the duration minus the time the ensemble waited on backends,
  * {@link #BACKEND_WAIT_NANOS}),
- * ends its trace's span ({@link Tracing}), and hands a {@link FinishedRequest} to the listeners (the access log, the operations page). (Camel's
- * {@code onCompletion} would do the same but copies the whole exchange for every request.)
+ * ends its trace's span ({@link Tracing}), and hands a {@link FinishedRequest} to the listeners (the access log, the
+ * operations page). (Camel's {@code onCompletion} would do the same but copies the whole exchange for every request.)
  */
 public class RequestMetrics implements Processor {
 
