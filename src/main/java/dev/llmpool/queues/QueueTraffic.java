@@ -18,8 +18,8 @@ import dev.llmpool.metrics.RequestMetrics;
  * configured door with where it reads, the tenant it acts as, the messages answered ({@code llmpool_requests_seconds}
  * with its {@code api} label), the copies sent to its dead-letter destination
  * ({@code llmpool_queue_dead_letters_total{api}}, counted by the dead-letter routes' last step, {@link #countStep()})
- * and, for Kafka, the consumer lag (Micrometer's per-partition {@code kafka_consumer_fetch_manager_records_lag} of the
- * requests topic, summed). JMS has no lag here: a JMS consumer cannot see how many messages wait behind it.
+ * and, for Kafka, the consumer lag ({@code kafka_consumer_fetch_manager_records_lag_max}, Micrometer's copy of the
+ * consumer's own metric). JMS has no lag here: a JMS consumer cannot see how many messages wait behind it.
  */
 public final class QueueTraffic {
 
@@ -50,7 +50,7 @@ public final class QueueTraffic {
         if (!property("pool.kafka.bootstrap-servers", "").isEmpty()) {
             String topic = property("pool.kafka.requests-topic", "llm.requests");
             doors.add(new Door("kafka", "topic " + topic, tenant("pool.kafka.tenant"), answered("kafka"),
-                    (long) deadLetters("kafka").count(), kafkaLag(topic)));
+                    (long) deadLetters("kafka").count(), kafkaLag()));
         }
         if (!property("pool.jms.url", "").isEmpty()) {
             doors.add(new Door("jms", "queue " + property("pool.jms.requests-queue", "llm.requests"),
@@ -72,18 +72,20 @@ public final class QueueTraffic {
         return n;
     }
 
-    /** Records of the requests topic not yet read by this instance's consumers; null before a consumer has a partition. */
-    private Long kafkaLag(String topic) {
-        double lag = 0;
-        boolean seen = false;
-        for (Gauge g : meters.find("kafka.consumer.fetch.manager.records.lag").tag("topic", topic).gauges()) {
+    /**
+     * The consumer's {@code records-lag-max} (Kafka's client: the largest lag of any of its partitions over its recent
+     * sample window), the client-wide meter (no {@code topic} tag); null before the consumer exists. The per-partition
+     * lag meters are not used: Micrometer registers a new partition's meters only at its next refresh, a minute on.
+     */
+    private Long kafkaLag() {
+        Double most = null;
+        for (Gauge g : meters.find("kafka.consumer.fetch.manager.records.lag.max").gauges()) {
             double v = g.value();
-            if (!Double.isNaN(v)) {
-                lag += v;
-                seen = true;
+            if (g.getId().getTag("topic") == null && !Double.isNaN(v)) {
+                most = most == null ? v : Math.max(most, v);
             }
         }
-        return seen ? Math.round(lag) : null;
+        return most == null ? null : Math.round(most);
     }
 
     /** The tenant a door acts as; with auth off every request is tenant default whatever the key says. */
