@@ -76,6 +76,19 @@ function drawRecent(s) {
   document.querySelector('#recent tbody').replaceChildren(...rows);
 }
 
+function drawQueues(s) {
+  const queues = s.queues || [];
+  document.getElementById('queues-panel').hidden = queues.length === 0;
+  const rows = queues.map(q => el('tr', {'data-queue': q.api},
+    el('th', {scope: 'row'}, q.api),
+    el('td', {class: 'mono'}, q.source),
+    el('td', {}, q.tenant || '–'),
+    el('td', {class: 'num'}, String(q.answered)),
+    el('td', {class: 'num' + (q.dead_lettered ? ' err' : '')}, String(q.dead_lettered)),
+    el('td', {class: 'num'}, q.consumer_lag === undefined ? '–' : String(q.consumer_lag))));
+  document.querySelector('#queues tbody').replaceChildren(...rows);
+}
+
 function fillTaskChoices(s) {
   const select = document.getElementById('try-task');
   const names = s.tasks.map(t => t.name);
@@ -120,6 +133,7 @@ async function poll() {
     document.body.classList.toggle('show-prompts', s.show_prompts);
     drawProviders(s);
     drawTasks(s, s.time);
+    drawQueues(s);
     drawRecent(s);
     fillTaskChoices(s);
     document.getElementById('connection').textContent = '';

@@ -251,7 +251,10 @@ public class PoolBeans implements CamelConfiguration {
         var recentRequests = new dev.llmpool.ui.RecentRequests(uiShowPrompts);
         requestMetrics.addListener(recentRequests);
         r.bind("uiAssets", new dev.llmpool.ui.UiAssets());
-        r.bind("opsStatus", new dev.llmpool.ui.OpsStatus(config, health, providerGauges, recentRequests, metrics, mapper));
+        dev.llmpool.queues.QueueTraffic queueTraffic = new dev.llmpool.queues.QueueTraffic(camel, metrics);
+        r.bind("deadLetterCount", queueTraffic.countStep());  // the queue routes' dead-letter copies, for the ops page
+        r.bind("opsStatus", new dev.llmpool.ui.OpsStatus(config, health, providerGauges, recentRequests, metrics,
+                queueTraffic, mapper));
         config.onChange(providerGauges::apply);
         // the JVM's own meters (jvm_memory_used_bytes, jvm_threads_live_threads, jvm_gc_*, CPU, uptime)
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);

@@ -13,12 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.cache.RedisStore;
+import dev.llmpool.config.ConfigException;
 import dev.llmpool.config.ConfigStore;
 
 /**
  * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits} /
  * {@code chargeTokens} (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
- * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off.
+ * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off; with
+ * auth on, refuses to start a queue door that names no configured tenant.
  */
 public final class AccessSetup {
 
@@ -45,10 +47,37 @@ public final class AccessSetup {
         r.bind("chargeTokens", limits.chargeStep());
         r.bind("healthForCaller", new HealthForCaller(authenticator,
                 r.lookupByNameAndType("healthReporter", Processor.class), mapper));
+        requireQueueTenant(camel, access.get(), "Kafka", "pool.kafka.bootstrap-servers", "pool.kafka.tenant");
+        requireQueueTenant(camel, access.get(), "JMS", "pool.jms.url", "pool.jms.tenant");
         if (!access.get().enabled()) {
             warnIfExposed(camel, "pool.http.host");
             warnIfExposed(camel, "pool.grpc.host");
         }
+    }
+
+    /**
+     * A queue's messages carry no credential, so with auth on a configured queue door must name the tenant it acts
+     * as (its route sets {@code llmpool.tenant} from {@code tenantKey}), and that tenant must exist: start-up fails
+     * otherwise, rather than every message being refused.
+     */
+    private static void requireQueueTenant(CamelContext camel, AccessConfig access, String door, String onKey,
+                                           String tenantKey) {
+        if (!access.enabled() || property(camel, onKey).isEmpty()) {
+            return;
+        }
+        String tenant = property(camel, tenantKey);
+        if (tenant.isEmpty()) {
+            throw new ConfigException(tenantKey + " is required: with pool.auth.enabled=true the " + door
+                    + " door acts as the tenant it names (its tasks and limits apply)");
+        }
+        if (access.tenant(tenant) == null) {
+            throw new ConfigException(tenantKey + " names tenant '" + tenant + "', which is not configured"
+                    + " (pool.tenants." + tenant + ".*)");
+        }
+    }
+
+    private static String property(CamelContext camel, String key) {
+        return camel.getPropertiesComponent().resolveProperty(key).orElse("").trim();
     }
 
     /** Auth is off: anyone who reaches a port may use it, so a port beyond loopback is worth a warning. */

@@ -59,6 +59,9 @@ public final class Authenticator implements Processor {
      * property {@code llmpool.tenant} before {@code direct:infer}: only routes can set properties, never a caller.
      */
     private static Principal namedByRoute(AccessConfig access, String name) {
+        if (name.isBlank()) {  // the start-up check (AccessSetup) refuses this; a reload that turns auth on does not restart
+            throw unauthenticated("this door names no tenant: set its pool.kafka.tenant or pool.jms.tenant");
+        }
         Tenant tenant = access.tenant(name);
         if (tenant == null) {
             throw unauthenticated("the route names tenant '" + name + "', which is not configured");

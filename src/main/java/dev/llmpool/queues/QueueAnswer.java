@@ -16,14 +16,18 @@ import dev.llmpool.api.Headers;
  * body, with headers {@code llmpool_status} and {@code llmpool_request_id} and the door's addressing (correlation
  * id, Kafka key and reply topic). Every other header is dropped, so nothing of the HTTP shape reaches the broker.
  * When the request itself was at fault (not JSON, an invalid field, an unknown task, too large) the exchange gets
- * property {@link #ERROR}, the {@code llmpool_error} text the dead-letter copy carries.
+ * property {@link #ERROR}, the {@code llmpool_error} text the dead-letter copy carries; so does a request for a task
+ * the door's tenant may not use (403).
  */
 public class QueueAnswer implements Processor {
 
     /** Exchange property: why the request was refused, for the dead-letter copy; absent for any other answer. */
     public static final String ERROR = "llmpool.queueError";
-    /** Statuses that say the message is wrong and will stay wrong: 400, 404, 413, 415. */
-    private static final Set<Integer> INVALID = Set.of(400, 404, 413, 415);
+    /**
+     * Statuses that say the message is wrong and will stay wrong: 400, 404, 413, 415, and 403 (a task the door's
+     * tenant may not use). A 429 is not among them: the same message is fine once the tenant's window refills.
+     */
+    private static final Set<Integer> INVALID = Set.of(400, 403, 404, 413, 415);
 
     private final QueueDoor door;
     private final ObjectMapper mapper;

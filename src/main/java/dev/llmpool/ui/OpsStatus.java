@@ -23,12 +23,14 @@ import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.health.ProviderHealth;
 import dev.llmpool.metrics.FinishedRequest;
 import dev.llmpool.metrics.ProviderGauges;
+import dev.llmpool.queues.QueueTraffic;
 
 /**
  * {@code GET /ui/api/status}: the operations page's one source, polled every second. Providers (health, circuit,
  * calls in flight, latency of the last check and of real calls), tasks (strategy, traffic, error rate, wins per
- * provider), the cache's hit rate and the recent requests. Read from what the pool already keeps: the health
- * registry, the meters and {@link RecentRequests}; never prompt text unless pool.ui.show-prompts=true.
+ * provider), the cache's hit rate, the queue doors (answered, dead-lettered, consumer lag) and the recent requests.
+ * Read from what the pool already keeps: the health registry, the meters ({@link QueueTraffic} for the queue doors)
+ * and {@link RecentRequests}; never prompt text unless pool.ui.show-prompts=true.
  */
 public class OpsStatus implements Processor {
 
@@ -37,15 +39,17 @@ public class OpsStatus implements Processor {
     private final ProviderGauges gauges;
     private final RecentRequests requests;
     private final MeterRegistry meters;
+    private final QueueTraffic queues;
     private final ObjectMapper mapper;
 
     public OpsStatus(ConfigStore config, HealthRegistry health, ProviderGauges gauges, RecentRequests requests,
-                     MeterRegistry meters, ObjectMapper mapper) {
+                     MeterRegistry meters, QueueTraffic queues, ObjectMapper mapper) {
         this.config = config;
         this.health = health;
         this.gauges = gauges;
         this.requests = requests;
         this.meters = meters;
+        this.queues = queues;
         this.mapper = mapper;
     }
 
@@ -60,6 +64,7 @@ public class OpsStatus implements Processor {
         providers(cfg, body.putArray("providers"));
         tasks(cfg, body.putArray("tasks"));
         cache(body.putObject("cache"));
+        queues(body.putArray("queues"));
         recent(body.putArray("recent"));
         HttpReply.set(exchange, 200, "application/json", mapper.writeValueAsString(body),
                 Map.of("Cache-Control", "no-store"));
@@ -126,6 +131,17 @@ public class OpsStatus implements Processor {
     private double count(String result) {
         Counter c = meters.find("llmpool.cache.requests").tag("result", result).counter();
         return c == null ? 0 : c.count();
+    }
+
+    private void queues(ArrayNode list) {
+        for (QueueTraffic.Door d : queues.doors()) {
+            ObjectNode n = list.addObject();
+            n.put("api", d.api()).put("source", d.source()).put("tenant", d.tenant())
+                    .put("answered", d.answered()).put("dead_lettered", d.deadLettered());
+            if (d.lag() != null) {
+                n.put("consumer_lag", d.lag());
+            }
+        }
     }
 
     private void recent(ArrayNode list) {
