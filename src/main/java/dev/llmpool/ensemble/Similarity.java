@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /** When VOTING, WEIGHTED and CONSENSUS count two answers as the same ({@code pool.tasks.<task>.similarity}). */
 public enum Similarity {
-    /** Same text once normalised (case, spacing, trailing punctuation; JSON by value): see {@link AnswerNormaliser}. */
+    /** Same text once normalised (case and spacing; JSON by value): see {@link AnswerNormaliser}. */
     EXACT,
     /** Same meaning: their embeddings' cosine similarity reaches the task's threshold (see {@link AnswerEmbeddings}). */
     SEMANTIC;
