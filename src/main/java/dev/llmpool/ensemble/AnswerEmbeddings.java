@@ -41,7 +41,7 @@ public class AnswerEmbeddings implements AutoCloseable {
         this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(threads * QUEUE_PER_THREAD), threadFactory, new ThreadPoolExecutor.AbortPolicy());
         this.pool.allowCoreThreadTimeOut(true);
-        this.embedTime = Timer.builder("llmpool_similarity_embedding")
+        this.embedTime = Timer.builder("llmpool.similarity.embedding")
                 .description("time to embed one answer for semantic grouping (loading the model excluded)")
                 .publishPercentiles(0.5, 0.95)
                 .register(metrics);

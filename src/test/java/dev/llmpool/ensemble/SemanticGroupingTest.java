@@ -98,10 +98,10 @@ class SemanticGroupingTest extends PoolTestSupport {
 
     @Test
     void eachAnswerIsEmbeddedAndTimed() {
-        Timer t = context.getRegistry().findSingleByType(MeterRegistry.class).find("llmpool_similarity_embedding").timer();
+        Timer t = context.getRegistry().findSingleByType(MeterRegistry.class).find("llmpool.similarity.embedding").timer();
         long before = t == null ? 0 : t.count();
         ok("vote_meaning");
-        Timer after = context.getRegistry().findSingleByType(MeterRegistry.class).find("llmpool_similarity_embedding").timer();
+        Timer after = context.getRegistry().findSingleByType(MeterRegistry.class).find("llmpool.similarity.embedding").timer();
         assertTrue(after != null && after.count() - before >= 2, "the answers that decided were embedded");
     }
 }
