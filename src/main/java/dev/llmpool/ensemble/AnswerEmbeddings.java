@@ -24,8 +24,10 @@ import io.micrometer.core.instrument.Timer;
  * on in {@code done}. When the pool's queue is full the answer gets no embedding ({@code done} with null, at once) and
  * is grouped by its text: a request under overload loses some grouping, never its answer.
  *
- * <p>The model is loaded on first use, on a pool thread, or ahead of time by {@link #warmUp()} when the configuration
- * has a task that groups by meaning; a pool whose tasks never do so never loads it.
+ * <p>The model is loaded in the background, on a pool thread: ahead of time by {@link #warmUp()} when the
+ * configuration has a task that groups by meaning, else on first use; a pool whose tasks never do so never loads it.
+ * Loading takes seconds, longer than many deadlines, so answers that come while it loads are grouped by text rather
+ * than held until it is ready.
  */
 public class AnswerEmbeddings implements AutoCloseable {
 
@@ -36,6 +38,7 @@ public class AnswerEmbeddings implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final Timer embedTime;
     private volatile EmbeddingModel model;
+    private final java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean();
 
     public AnswerEmbeddings(int threads, ThreadFactory threadFactory, MeterRegistry metrics) {
         this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
@@ -47,20 +50,41 @@ public class AnswerEmbeddings implements AutoCloseable {
                 .register(metrics);
     }
 
-    /** Loads the model in the background if it is not loaded yet. */
+    /** Loads the model in the background if it is not loaded or loading yet. */
     public void warmUp() {
-        try {
-            pool.execute(this::model);
-        } catch (RejectedExecutionException e) {
-            // busy embedding already: the model is loaded or about to be
+        if (model != null || !loading.compareAndSet(false, true)) {
+            return;
         }
+        try {
+            pool.execute(() -> {
+                try {
+                    model();
+                } catch (RuntimeException e) {
+                    LOG.warn("event=embedding_model_failed reason=\"{}\"", e.toString());
+                } finally {
+                    loading.set(false); // loaded, or failed: then the next answer tries again
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            loading.set(false);
+        }
+    }
+
+    /** Whether the model is loaded, so that answers are embedded rather than grouped by text. */
+    public boolean ready() {
+        return model != null;
     }
 
     /**
      * Embeds {@code text} on the embedding pool and hands the vector to {@code done} there; null when it could not be
-     * computed (queue full: then on the calling thread, at once).
+     * computed (model still loading, or queue full: then on the calling thread, at once).
      */
     public void embed(String text, Consumer<float[]> done) {
+        if (model == null) {
+            warmUp();
+            done.accept(null);
+            return;
+        }
         try {
             pool.execute(() -> done.accept(embedNow(text)));
         } catch (RejectedExecutionException e) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,6 +43,9 @@ class SemanticGroupingTest extends PoolTestSupport {
 
     @BeforeEach
     void answers() {
+        // loaded at start, because tasks here use similarity=semantic; until then answers would group by text
+        AnswerEmbeddings embeddings = context.getRegistry().lookupByNameAndType("answerEmbeddings", AnswerEmbeddings.class);
+        assertTrue(eventually(Duration.ofSeconds(120), embeddings::ready), "the embedding model loaded");
         A.model("phi3:mini").answer(PARIS_1);
         B.model("llama3.1:8b").answer(PARIS_2);
         C.model("gemma2:9b").answer("Berlin.");
