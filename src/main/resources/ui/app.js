@@ -1,8 +1,12 @@
 // The operations page: polls GET /ui/api/status every second and redraws the tables; the form sends POST /v1/infer.
 // Every value from the pool is written with textContent, never as HTML.
+// With authentication on, both need an admin tenant's API key: the operator types it in the header's field; it is
+// kept in sessionStorage (this tab only, gone when it closes, never in a cookie) and sent as Authorization: Bearer.
 'use strict';
 
 const POLL_MS = 1000;
+const KEY_ITEM = 'llmpool.adminKey';
+let pollTimer = null;
 let lastTasks = null;   // {name: requests} at lastTime, for requests per second
 let lastTime = 0;
 
@@ -81,9 +85,30 @@ function fillTaskChoices(s) {
   if (names.includes(chosen)) select.value = chosen;
 }
 
+/** The headers every call to the pool carries: the admin key, when the operator gave one. */
+function authHeaders(headers) {
+  const key = sessionStorage.getItem(KEY_ITEM);
+  return key ? {...headers, Authorization: 'Bearer ' + key} : headers;
+}
+
+/** What the operator must do when the pool refuses the status (authentication on). */
+function refusal(status) {
+  if (status === 401) {
+    return sessionStorage.getItem(KEY_ITEM)
+      ? 'The pool does not accept this API key (HTTP 401): enter an admin tenant\'s key above.'
+      : 'An admin API key is needed to see the pool (HTTP 401): enter it above.';
+  }
+  return 'This API key is not an admin tenant\'s (HTTP 403): enter an admin key above.';
+}
+
 async function poll() {
+  pollTimer = null;
   try {
-    const r = await fetch('/ui/api/status', {cache: 'no-store'});
+    const r = await fetch('/ui/api/status', {cache: 'no-store', headers: authHeaders({})});
+    if (r.status === 401 || r.status === 403) {
+      document.getElementById('connection').textContent = refusal(r.status);
+      return;
+    }
     if (!r.ok) throw new Error('HTTP ' + r.status);
     const s = await r.json();
     const status = poolStatus(s);
@@ -101,8 +126,32 @@ async function poll() {
   } catch (e) {
     document.getElementById('connection').textContent = 'Cannot reach the pool (' + e.message + '); retrying…';
   } finally {
-    setTimeout(poll, POLL_MS);
+    pollTimer = setTimeout(poll, POLL_MS);
   }
+}
+
+/** Polls at once (a new key shows its effect now), keeping a single poll loop. */
+function pollNow() {
+  if (pollTimer !== null) {
+    clearTimeout(pollTimer);
+    poll();
+  }
+}
+
+function useKey(event) {
+  event.preventDefault();
+  const field = document.getElementById('admin-key');
+  const key = field.value.trim();
+  if (key) sessionStorage.setItem(KEY_ITEM, key); else sessionStorage.removeItem(KEY_ITEM);
+  field.value = '';
+  field.placeholder = key ? 'a key is in use' : 'needed when authentication is on';
+  pollNow();
+}
+
+function forgetKey() {
+  sessionStorage.removeItem(KEY_ITEM);
+  document.getElementById('admin-key').placeholder = 'needed when authentication is on';
+  pollNow();
 }
 
 function showAnswer(box, status, body) {
@@ -150,7 +199,7 @@ async function send(event) {
   button.disabled = true;
   box.replaceChildren(el('p', {class: 'muted'}, 'Waiting for the pool…'));
   try {
-    const r = await fetch('/v1/infer', {method: 'POST', headers: {'Content-Type': 'application/json'},
+    const r = await fetch('/v1/infer', {method: 'POST', headers: authHeaders({'Content-Type': 'application/json'}),
       body: JSON.stringify(request)});
     showAnswer(box, r.status, await r.json());
   } catch (e) {
@@ -161,4 +210,7 @@ async function send(event) {
 }
 
 document.getElementById('try-form').addEventListener('submit', send);
+document.getElementById('key-form').addEventListener('submit', useKey);
+document.getElementById('key-forget').addEventListener('click', forgetKey);
+if (sessionStorage.getItem(KEY_ITEM)) document.getElementById('admin-key').placeholder = 'a key is in use';
 poll();

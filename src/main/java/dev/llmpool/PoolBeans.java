@@ -72,6 +72,7 @@ import dev.llmpool.resilience.ProviderGuards;
 import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
+import dev.llmpool.tracing.Tracing;
 
 /**
  * Every bean the routes refer to by name, made in one place. The YAML routes say what happens in which order;
@@ -140,6 +141,11 @@ public class PoolBeans implements CamelConfiguration {
     /** Whether the operations page shows the recent requests' prompts (issue 18). */
     @PropertyInject(value = "pool.ui.show-prompts", defaultValue = "false")
     private boolean uiShowPrompts;
+    /** Tracing (issue 18): the spans' service.name and how long finished spans wait to go out in one batch. */
+    @PropertyInject(value = "pool.tracing.service-name", defaultValue = "llm-pool")
+    private String tracingServiceName;
+    @PropertyInject(value = "pool.tracing.export-delay-ms", defaultValue = "5000")
+    private long tracingExportDelayMs;
     @PropertyInject(value = "pool.shutdown.grace-ms", defaultValue = "2000")
     private long shutdownGraceMs;
     /** Threads embedding answers for semantic grouping (issue 19, docs/routing.md "Semantic voting"). */
@@ -189,7 +195,11 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("circuitBreakerRegistry", breakers);
         ProviderGuards guards = new ProviderGuards(breakers, timers);
         r.bind("providerGuards", guards);
-        r.bind("breakerPolicy", new BreakerPolicy(guards));
+        // With tracing on (pool.tracing.otlp-endpoint), each guarded call is also a CLIENT span (tracing/CallSpans)
+        String otlpEndpoint = camel.getPropertiesComponent().resolveProperty("pool.tracing.otlp-endpoint").orElse("");
+        Tracing tracing = otlpEndpoint.isBlank() ? Tracing.off()
+                : Tracing.otlp(otlpEndpoint, tracingServiceName, tracingExportDelayMs);
+        r.bind("breakerPolicy", tracing.callSpansAround(new BreakerPolicy(guards)));
         // camel-vertx-http, going on after a call on the event loop (EventLoopHttpComponent), on the pool's Vert.x:
         // set here, as its own lookup by type finds none when the registry holds more than one (several pools in one
         // JVM, as in tests) and then starts a Vert.x of its own
@@ -241,7 +251,7 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs,
                 guards::inFlight));
         r.bind("healthReporter", new HealthReporter(config, health, mapper));
-        RequestMetrics requestMetrics = new RequestMetrics(metrics);
+        RequestMetrics requestMetrics = new RequestMetrics(metrics, tracing);  // also each request's SERVER span
         r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));
         // --- Observability (issue 18, docs/operations.md) ------------------------------------------------------
@@ -362,6 +372,7 @@ public class PoolBeans implements CamelConfiguration {
                 timers.shutdownNow();
                 gcMetrics.close();
                 retirements.shutdownNow();
+                tracing.close(); // the spans not exported yet go out
                 embeddings.close();
                 if (vertx != null) {
                     vertx.close();

@@ -41,10 +41,6 @@ public final class Authenticator implements Processor {
         this.jwt = jwt;
     }
 
-    public AccessConfig config() {
-        return config.get();
-    }
-
     @Override
     public void process(Exchange exchange) {
         AccessConfig access = config.get();
@@ -77,6 +73,17 @@ public final class Authenticator implements Processor {
     public static boolean allows(Exchange exchange, String name) {
         Principal principal = exchange.getProperty(PRINCIPAL, Principal.class);
         return principal == null || principal.allows(name);
+    }
+
+    /**
+     * Whether the caller of this message may see and do what only operators may (the whole health report,
+     * {@code /metrics}, the operations page): always with auth off (the pool then listens on loopback only); with auth
+     * on, when its credential (removed from the message) is an admin tenant's. A missing or invalid credential is a
+     * 401, the one decision every operator door makes: a door that shows a reduced view instead catches it.
+     */
+    public boolean isAdmin(Message in) {
+        AccessConfig access = config.get();
+        return !access.enabled() || identify(access, in).tenant().admin();
     }
 
     /** The caller presenting this message's credential (removed from the message), or a 401. */

@@ -18,8 +18,7 @@ public final class RequireAdmin implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        AccessConfig access = authenticator.config();
-        if (access.enabled() && !authenticator.identify(access, exchange.getIn()).tenant().admin()) {
+        if (!authenticator.isAdmin(exchange.getIn())) {
             throw Authenticator.forbidden("this needs an admin tenant");
         }
     }

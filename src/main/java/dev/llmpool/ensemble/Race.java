@@ -24,6 +24,7 @@ import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
 import dev.llmpool.streaming.ChunkSink;
+import dev.llmpool.tracing.RequestTrace;
 
 /**
  * One request's race over its providers, the piece Multicast cannot be in Camel 4.17, for whole answers and streams
@@ -136,6 +137,7 @@ final class Race {
         branch.setProperty(TaskResolver.PLAN, plan);
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
+        branch.setProperty(RequestTrace.PROPERTY, exchange.getProperty(RequestTrace.PROPERTY)); // the call's span's parent
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());

@@ -64,7 +64,8 @@ public class GrpcRequestMapper implements Processor {
     /** The call's metadata that the core route reads as HTTP headers (the credential among them). */
     public static void copyCallHeaders(org.apache.camel.Message in) {
         for (Map.Entry<String, String> h : Map.of("x-request-id", Headers.REQUEST_ID, "authorization", "Authorization",
-                "x-api-key", "x-api-key", "idempotency-key", "Idempotency-Key").entrySet()) {
+                "x-api-key", "x-api-key", "idempotency-key", "Idempotency-Key", "traceparent", "traceparent",
+                "tracestate", "tracestate").entrySet()) {
             String value = GrpcCallMetadata.get(h.getKey());
             if (value != null) {
                 in.setHeader(h.getValue(), value);

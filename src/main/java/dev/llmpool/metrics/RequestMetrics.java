@@ -25,6 +25,8 @@ import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.TaskConfig;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.Outcome;
+import dev.llmpool.tracing.RequestTrace;
+import dev.llmpool.tracing.Tracing;
 
 /**
  * The end of every inference request, whatever door it came in by. The route's first step: it counts the request in
@@ -32,8 +34,8 @@ import dev.llmpool.ensemble.Outcome;
  * request ends it times it by door, task, strategy and HTTP status ({@code llmpool_requests_seconds}), records the
  * time spent in the pool itself ({@code llmpool_overhead_seconds}: the duration minus the time the ensemble waited on backends,
  * {@link #BACKEND_WAIT_NANOS}),
- * and hands a {@link FinishedRequest} to the listeners (the access log, the operations page). (Camel's
- * {@code onCompletion} would do the same but copies the whole exchange for every request.)
+ * ends its trace's span ({@link Tracing}), and hands a {@link FinishedRequest} to the listeners (the access log, the
+ * operations page). (Camel's {@code onCompletion} would do the same but copies the whole exchange for every request.)
  */
 public class RequestMetrics implements Processor {
 
@@ -41,7 +43,10 @@ public class RequestMetrics implements Processor {
     public static final String API = "llmpool.api";
     /** Exchange property (Long, nanoseconds): the time the request waited on backends, left by the ensemble. */
     public static final String BACKEND_WAIT_NANOS = "llmpool.backendWaitNanos";
-    /** Exchange property: the caller's W3C trace id (from {@code traceparent}), when it sent a valid one. */
+    /**
+     * Exchange property: the request's W3C trace id: its span's with tracing on, else the caller's (from
+     * {@code traceparent}) when it sent a valid one.
+     */
     public static final String TRACE_ID = "llmpool.traceId";
     /** Doors known as label values; any other is counted as {@code other} (labels stay bounded). */
     private static final Set<String> APIS = Set.of("infer", "openai", "ollama", "grpc", "kafka", "jms");
@@ -57,6 +62,7 @@ public class RequestMetrics implements Processor {
     }
 
     private final MeterRegistry registry;
+    private final Tracing tracing;
     /** The timers by their tags, so a request costs a map lookup, not a registration. The tag values are bounded. */
     private final Map<Tags, Timer> timers = new ConcurrentHashMap<>();
     private final Timer overhead;
@@ -74,8 +80,9 @@ public class RequestMetrics implements Processor {
         }
     };
 
-    public RequestMetrics(MeterRegistry registry) {
+    public RequestMetrics(MeterRegistry registry, Tracing tracing) {
         this.registry = registry;
+        this.tracing = tracing;
         this.overhead = Timer.builder("llmpool.overhead")
                 .description("Time each request spent in the pool itself: its duration minus the time it waited on backends")
                 .serviceLevelObjectives(OVERHEAD_BUCKETS)
@@ -92,8 +99,7 @@ public class RequestMetrics implements Processor {
     @Override
     public void process(Exchange exchange) {
         inFlight.incrementAndGet();
-        Object traceparent = exchange.getIn().getHeader("traceparent");
-        String traceId = traceparent instanceof String s ? TraceParent.traceId(s) : null;
+        String traceId = tracing.begin(exchange);
         if (traceId != null) {
             exchange.setProperty(TRACE_ID, traceId);
         }
@@ -114,6 +120,10 @@ public class RequestMetrics implements Processor {
         timer(api, task, strategy, status).record(nanos, TimeUnit.NANOSECONDS);
         long own = Math.max(0, nanos - waited);
         overhead.record(own, TimeUnit.NANOSECONDS);
+        RequestTrace trace = exchange.getProperty(RequestTrace.PROPERTY, RequestTrace.class);
+        if (trace != null) {
+            trace.end(exchange, api, task, strategy, status);
+        }
         if (listeners.isEmpty()) {
             return;
         }

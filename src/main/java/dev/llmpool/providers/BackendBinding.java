@@ -28,6 +28,8 @@ import org.apache.camel.component.vertx.http.VertxHttpConfiguration;
 import org.apache.camel.component.vertx.http.VertxHttpEndpoint;
 import org.apache.camel.support.ExchangeHelper;
 
+import dev.llmpool.tracing.CallSpans;
+
 /**
  * camel-vertx-http's request binding for the provider routes: sends every backend call through one shared Vert.x web
  * client (one connection pool per backend, whatever provider names it) and holds the call to what is left of the
@@ -109,6 +111,10 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         String contentType = ExchangeHelper.getContentType(exchange);
         if (contentType != null) {
             request.putHeader("Content-Type", contentType);
+        }
+        Object traceparent = exchange.getProperty(CallSpans.TRACEPARENT); // with tracing on: the call's span
+        if (traceparent != null) {
+            request.putHeader("traceparent", traceparent.toString());
         }
         ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
         if (call != null) {

@@ -22,6 +22,7 @@ import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderException;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.ProviderCalls;
+import dev.llmpool.tracing.CallSpans;
 
 /**
  * The provider route's backend call when its sender wants the answer streamed (a {@link ProviderCalls#TOKENS}
@@ -59,6 +60,10 @@ public class StreamedCall extends AsyncProcessorSupport {
                 .setAbsoluteURI(call.provider().url() + reading.decoder.path(call.provider()))
                 .putHeader("Content-Type", "application/json")
                 .setIdleTimeout(Math.max(1, call.remainingMillis()));
+        Object traceparent = exchange.getProperty(CallSpans.TRACEPARENT); // with tracing on: the call's span
+        if (traceparent != null) {
+            options.putHeader("traceparent", traceparent.toString());
+        }
         CallHandle handle = CallHandle.of(exchange);
         backend.httpClient().request(options).onComplete(created -> {
             if (created.failed()) {

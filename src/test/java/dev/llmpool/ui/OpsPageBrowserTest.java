@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -19,9 +18,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -29,15 +25,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import dev.llmpool.PoolTestSupport;
 
 /**
- * The operations page in a real browser: Debian's headless Chromium driven through its chromedriver (never one
- * downloaded by Selenium Manager). It loads, lists every provider with its state, shows a breaker opening within
- * 2 s without a reload, and its form sends a VOTING request and shows the votes. Skipped (not passed) when the
- * browser is not installed: scripts/test.sh installs it.
+ * The operations page in a real browser ({@link HeadlessChromium}). It loads, lists every provider with its state,
+ * shows a breaker opening within 2 s without a reload, and its form sends a VOTING request and shows the votes.
  */
 class OpsPageBrowserTest extends PoolTestSupport {
-
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     private WebDriver browser;
 
@@ -57,15 +48,7 @@ class OpsPageBrowserTest extends PoolTestSupport {
 
     @BeforeEach
     void openBrowser() {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1440,900");
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.open();
     }
 
     @AfterEach
