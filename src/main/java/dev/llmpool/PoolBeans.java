@@ -44,6 +44,7 @@ import dev.llmpool.cache.RedisStore;
 import dev.llmpool.cache.ResponseCache;
 import dev.llmpool.cache.Store;
 import dev.llmpool.config.ConfigStore;
+import dev.llmpool.ensemble.AnswerEmbeddings;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.EventLoopTimers;
 import dev.llmpool.ensemble.ConsensusStrategy;
@@ -147,6 +148,9 @@ public class PoolBeans implements CamelConfiguration {
     private long tracingExportDelayMs;
     @PropertyInject(value = "pool.shutdown.grace-ms", defaultValue = "2000")
     private long shutdownGraceMs;
+    /** Threads embedding answers for semantic grouping (issue 19, docs/routing.md "Semantic voting"). */
+    @PropertyInject(value = "pool.similarity.threads", defaultValue = "2")
+    private int similarityThreads;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -217,9 +221,22 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("requestContext", new RequestContextProcessor(config));
         r.bind("requestParser", new RequestParser(mapper));
         r.bind("taskResolver", new TaskResolver(health));
+        r.bind("contextFit", new dev.llmpool.routing.ContextFit());
         ProviderStats stats = new ProviderStats(metrics);
+        // answers compared by meaning (similarity=semantic): embedded on a pool of their own, the model loaded ahead
+        // only when a task asks for it
+        AnswerEmbeddings embeddings = new AnswerEmbeddings(similarityThreads, daemon("llmpool-similarity"), metrics);
+        r.bind("answerEmbeddings", embeddings);
+        java.util.function.Consumer<dev.llmpool.config.PoolConfig> warmIfSemantic = c -> {
+            if (c.tasks().values().stream().anyMatch(t -> t.similarity() == dev.llmpool.ensemble.Similarity.SEMANTIC)) {
+                embeddings.warmUp();
+            }
+        };
+        warmIfSemantic.accept(config.current());
+        config.onChange(warmIfSemantic);
         r.bind("ensemble", new EnsembleProcessor(calls, timers, stats, List.of(new FirstCompletedStrategy(),
-                new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy())));
+                new VotingStrategy(), new WeightedStrategy(stats), new ConsensusStrategy(), new JudgeStrategy()),
+                embeddings));
         r.bind("judgeCandidates", new JudgeCandidates(providerRoutes));
         r.bind("judgeStrategy", new JudgeStrategy());
         // JUDGE's Multicast starts its branches on these; a branch gives its thread back once its call is sent.
@@ -359,6 +376,7 @@ public class PoolBeans implements CamelConfiguration {
                 gcMetrics.close();
                 retirements.shutdownNow();
                 tracing.close(); // the spans not exported yet go out
+                embeddings.close();
                 if (vertx != null) {
                     vertx.close();
                 }

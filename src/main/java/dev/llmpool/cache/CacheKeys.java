@@ -159,6 +159,7 @@ public final class CacheKeys {
             m.put("kind", p.kind().name());
             m.put("model", p.model());
             m.put("weight", p.weight());
+            m.put("context_tokens", p.contextTokens()); // a new window can change which provider answers
             out.add(m);
         }
         return out;

@@ -12,6 +12,7 @@ import java.util.TreeSet;
 
 import dev.llmpool.config.ProviderConfig.BreakerSettings;
 import dev.llmpool.config.ProviderConfig.Kind;
+import dev.llmpool.ensemble.Similarity;
 import dev.llmpool.ensemble.Strategy;
 
 /**
@@ -74,8 +75,12 @@ public final class ConfigLoader {
                 (int) positiveLong(p, b + "half-open-calls", 1),
                 percentage(p, b + "slow-call-rate-threshold", 100),
                 nonNegativeLong(p, k + "max-concurrency-wait-ms", 0));
+        long contextTokens = nonNegativeLong(p, k + "context-tokens", 0);
+        if (contextTokens > Integer.MAX_VALUE) {
+            throw new ConfigException(k + "context-tokens must be at most " + Integer.MAX_VALUE);
+        }
         return new ProviderConfig(name, stripSlash(url), kind, require(p, k + "model"), weight,
-                (int) positiveLong(p, k + "max-concurrency", 4), breaker);
+                (int) positiveLong(p, k + "max-concurrency", 4), breaker, (int) contextTokens);
     }
 
     private TaskConfig task(Properties p, String name, Map<String, ProviderConfig> providers, Limits limits,
@@ -115,10 +120,17 @@ public final class ConfigLoader {
             throw new ConfigException(k + "deadline-ms (" + deadline + ") exceeds pool.limits.max-deadline-ms ("
                     + limits.maxDeadlineMs() + ")");
         }
+        Similarity similarity = Similarity.parse(get(p, k + "similarity", "exact"))
+                .orElseThrow(() -> new ConfigException(k + "similarity must be exact or semantic, got '"
+                        + p.getProperty(k + "similarity") + "'"));
+        double similarityThreshold = number(p, k + "similarity-threshold", 0.9);
+        if (similarityThreshold <= 0 || similarityThreshold > 1) {
+            throw new ConfigException(k + "similarity-threshold must be in (0, 1]");
+        }
         String promptFile = get(p, k + "prompt", "prompts/" + name + ".md");
         return new TaskConfig(name, List.copyOf(names), strategy, promptFile, prompts.read(k + "prompt", baseDir, promptFile),
                 nonNegativeLong(p, k + "hedge-after-ms", 0), judge, threshold,
-                (int) positiveLong(p, k + "max-tokens", 256), deadline);
+                (int) positiveLong(p, k + "max-tokens", 256), deadline, similarity, similarityThreshold);
     }
 
     /** The distinct {@code <name>} segments of keys {@code prefix<name>.<field>}, sorted for stable order. */

@@ -1,6 +1,11 @@
 package dev.llmpool.config;
 
-/** One backend model as the operator configured it under {@code pool.providers.<name>.*}. */
+/**
+ * One backend model as the operator configured it under {@code pool.providers.<name>.*}.
+ *
+ * @param contextTokens the model's context window in tokens (prompt plus answer); 0 when unknown, which never
+ *                      skips the provider
+ */
 public record ProviderConfig(
         String name,
         String url,
@@ -8,7 +13,19 @@ public record ProviderConfig(
         String model,
         double weight,
         int maxConcurrency,
-        BreakerSettings breaker) {
+        BreakerSettings breaker,
+        int contextTokens) {
+
+    /** A provider whose context window is not configured. */
+    public ProviderConfig(String name, String url, Kind kind, String model, double weight, int maxConcurrency,
+                          BreakerSettings breaker) {
+        this(name, url, kind, model, weight, maxConcurrency, breaker, 0);
+    }
+
+    /** Whether a request needing {@code tokens} (prompt and answer) fits this model's context window. */
+    public boolean fits(int tokens) {
+        return contextTokens == 0 || tokens <= contextTokens;
+    }
 
     /** The HTTP dialect a backend speaks. */
     public enum Kind { OLLAMA, OPENAI }

@@ -8,8 +8,15 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The successful attempts of a tally grouped by normalised answer, ranked by a score (votes for VOTING and
- * CONSENSUS, weighted score for WEIGHTED), ties going to the group holding the highest provider weight.
+ * The successful attempts of a tally grouped by answer, ranked by a score (votes for VOTING and CONSENSUS, weighted
+ * score for WEIGHTED), ties going to the group holding the highest provider weight.
+ *
+ * <p>How answers group is the plan's {@link Similarity}: by normalised text ({@code EXACT}), or by meaning
+ * ({@code SEMANTIC}): an answer joins the group whose first answer's embedding is the most similar to its own, if
+ * that cosine similarity reaches the plan's threshold, else it starts a group. An answer with the same normalised
+ * text as one already grouped joins that group either way, and one without an embedding (see
+ * {@link AnswerEmbeddings}) groups by text only. A group's key in {@code votes} is its representative's normalised
+ * answer.
  */
 final class AnswerGroups {
 
@@ -27,17 +34,74 @@ final class AnswerGroups {
     private final List<Group> ranked;
 
     AnswerGroups(Tally tally, ToDoubleFunction<Attempt> scoreOf) {
-        Map<String, List<Attempt>> byKey = new LinkedHashMap<>();
-        for (Attempt a : tally.successes()) {
-            byKey.computeIfAbsent(AnswerNormaliser.normalise(a.reply().content(), tally.plan().wantsJson()),
-                    k -> new ArrayList<>()).add(a);
-        }
         List<Group> groups = new ArrayList<>();
-        byKey.forEach((key, members) -> groups.add(new Group(key, members,
-                members.stream().mapToDouble(scoreOf).sum(),
-                members.stream().mapToDouble(a -> tally.weightOf(a.provider())).max().orElse(0))));
+        for (List<Attempt> members : tally.plan().similarity() == Similarity.SEMANTIC ? bySimilarity(tally) : byText(tally)) {
+            Group unkeyed = new Group(null, members, 0, 0);
+            String key = textOf(unkeyed.representative(tally), tally);
+            groups.add(new Group(key, members,
+                    members.stream().mapToDouble(scoreOf).sum(),
+                    members.stream().mapToDouble(a -> tally.weightOf(a.provider())).max().orElse(0)));
+        }
         groups.sort(Comparator.comparingDouble(Group::score).thenComparingDouble(Group::bestWeight).reversed());
         this.ranked = groups;
+    }
+
+    private static String textOf(Attempt a, Tally tally) {
+        return AnswerNormaliser.normalise(a.reply().content(), tally.plan().wantsJson());
+    }
+
+    private static List<List<Attempt>> byText(Tally tally) {
+        Map<String, List<Attempt>> byKey = new LinkedHashMap<>();
+        for (Attempt a : tally.successes()) {
+            byKey.computeIfAbsent(textOf(a, tally), k -> new ArrayList<>()).add(a);
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
+    private static List<List<Attempt>> bySimilarity(Tally tally) {
+        List<List<Attempt>> groups = new ArrayList<>();
+        for (Attempt a : tally.successes()) {
+            List<Attempt> home = sameText(groups, a, tally);
+            if (home == null && a.embedding() != null) {
+                double best = tally.plan().similarityThreshold();
+                for (List<Attempt> g : groups) {
+                    float[] seed = seedOf(g);
+                    double similarity = seed == null ? -1 : AnswerEmbeddings.cosine(seed, a.embedding());
+                    if (similarity >= best) {
+                        best = similarity;
+                        home = g;
+                    }
+                }
+            }
+            if (home == null) {
+                home = new ArrayList<>();
+                groups.add(home);
+            }
+            home.add(a);
+        }
+        return groups;
+    }
+
+    private static List<Attempt> sameText(List<List<Attempt>> groups, Attempt a, Tally tally) {
+        String text = textOf(a, tally);
+        for (List<Attempt> g : groups) {
+            for (Attempt member : g) {
+                if (textOf(member, tally).equals(text)) {
+                    return g;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The embedding a group is compared by: its first member's that has one. */
+    private static float[] seedOf(List<Attempt> group) {
+        for (Attempt member : group) {
+            if (member.embedding() != null) {
+                return member.embedding();
+            }
+        }
+        return null;
     }
 
     List<Group> ranked() {

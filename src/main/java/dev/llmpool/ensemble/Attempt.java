@@ -2,8 +2,17 @@ package dev.llmpool.ensemble;
 
 import dev.llmpool.providers.ProviderReply;
 
-/** What one provider did for a request: an answer, or why not. Exactly one of the two is set. */
-public record Attempt(String provider, String model, ProviderReply reply, String failure) {
+/**
+ * What one provider did for a request: an answer, or why not. Exactly one of the two is set.
+ *
+ * @param embedding the answer's embedding when the task groups answers by meaning ({@link Similarity#SEMANTIC}); null
+ *                  otherwise, or when it could not be computed (the answer is then grouped by its text)
+ */
+public record Attempt(String provider, String model, ProviderReply reply, String failure, float[] embedding) {
+
+    public Attempt(String provider, String model, ProviderReply reply, String failure) {
+        this(provider, model, reply, failure, null);
+    }
 
     public boolean succeeded() {
         return reply != null;

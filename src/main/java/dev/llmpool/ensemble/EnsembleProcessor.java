@@ -28,9 +28,17 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
     private final ProviderCalls calls;
     private final ScheduledExecutorService timers;
     private final ProviderStats stats;
+    private final AnswerEmbeddings embeddings;
 
     public EnsembleProcessor(ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats,
                              Iterable<EnsembleStrategy> available) {
+        this(calls, timers, stats, available, null);
+    }
+
+    /** @param embeddings embeds answers for tasks that group them by meaning; null: every task groups by text */
+    public EnsembleProcessor(ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats,
+                             Iterable<EnsembleStrategy> available, AnswerEmbeddings embeddings) {
+        this.embeddings = embeddings;
         this.calls = calls;
         this.timers = timers;
         this.stats = stats;
@@ -52,7 +60,7 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
             return true;
         }
         ChunkSink sink = plan.strategy() == Strategy.FASTEST ? exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class) : null;
-        new Race(plan, strategy, sink, exchange, callback, calls, timers, stats).start();
+        new Race(plan, strategy, sink, exchange, callback, calls, timers, stats, embeddings).start();
         return false;
     }
 }

@@ -21,6 +21,8 @@ import dev.llmpool.routing.TaskResolver;
 public abstract class EnsembleStrategy implements AggregationStrategy {
 
     public static final String TALLY = "llmpool.tally";
+    /** Branch property: the answer's embedding (a {@code float[]}) when the task groups answers by meaning. */
+    public static final String EMBEDDING = "llmpool.answerEmbedding";
 
     /** The strategy this class implements. */
     public abstract Strategy kind();
@@ -73,7 +75,7 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
         String model = call != null ? call.provider().model() : null;
         Exception e = branch.getException();
         if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
-            return new Attempt(provider, model, reply, null);
+            return new Attempt(provider, model, reply, null, branch.getProperty(EMBEDDING, float[].class));
         }
         return new Attempt(provider, model, null, FailureReasons.describe(e));
     }

@@ -19,6 +19,7 @@ import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
+import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
@@ -44,7 +45,9 @@ import dev.llmpool.tracing.RequestTrace;
  * as a timeout (it had not answered when the outcome was decided or the deadline passed), or neither way when the
  * caller left;</li>
  * <li>stats (each reply's latency and success, for WEIGHTED) and the time spent waiting on backends
- * ({@code llmpool.backendWaitNanos}).</li>
+ * ({@code llmpool.backendWaitNanos});</li>
+ * <li>for a task that groups answers by meaning ({@link Similarity#SEMANTIC}), each answer's embedding: computed on
+ * the embedding pool ({@link AnswerEmbeddings}) before the answer goes to the strategy, which goes on from there.</li>
  * </ul>
  * Each call goes through its provider's route ({@link ProviderCalls}), which holds the provider's breaker and
  * bulkhead permit. Whole answers and streams differ only in how a call is launched: a streamed call hands the race
@@ -67,6 +70,8 @@ final class Race {
     private final ProviderStats stats;
     /** The caller's stream, or null for a whole answer. */
     private final ChunkSink sink;
+    /** Embeds answers for semantic grouping; null when the pool has none (then answers group by text). */
+    private final AnswerEmbeddings embeddings;
 
     // guarded by this
     private final List<String> queried = new ArrayList<>();
@@ -86,6 +91,12 @@ final class Race {
 
     Race(Plan plan, EnsembleStrategy strategy, ChunkSink sink, Exchange exchange, AsyncCallback callback,
          ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats) {
+        this(plan, strategy, sink, exchange, callback, calls, timers, stats, null);
+    }
+
+    Race(Plan plan, EnsembleStrategy strategy, ChunkSink sink, Exchange exchange, AsyncCallback callback,
+         ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats, AnswerEmbeddings embeddings) {
+        this.embeddings = embeddings;
         this.plan = plan;
         this.strategy = strategy;
         this.sink = sink;
@@ -189,6 +200,31 @@ final class Race {
 
     private void onReply(Exchange branch) {
         recordStats(branch);
+        if (needsEmbedding(branch)) {
+            synchronized (this) {
+                stopWaitingFor(branch); // its backend has answered: embedding is the pool's time, not the backend's
+                if (done) {
+                    return; // a late reply: nobody reads it, so nothing to compare it with
+                }
+            }
+            embeddings.embed(((ProviderReply) branch.getIn().getBody()).content(), vector -> {
+                branch.setProperty(EnsembleStrategy.EMBEDDING, vector);
+                take(branch);
+            });
+        } else {
+            take(branch);
+        }
+    }
+
+    /** A whole answer that a strategy grouping answers by meaning will compare with the others. */
+    private boolean needsEmbedding(Exchange branch) {
+        return embeddings != null && sink == null && plan.similarity() == Similarity.SEMANTIC
+                && strategy instanceof VotingStrategy
+                && branch.getException() == null && branch.getIn().getBody() instanceof ProviderReply;
+    }
+
+    /** The reply goes to the strategy; the race ends if that decides it, else the next call may go out. */
+    private void take(Exchange branch) {
         boolean finishNow;
         ApiException failure = null;
         List<Exchange> losers = List.of();

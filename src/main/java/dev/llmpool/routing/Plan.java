@@ -5,6 +5,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.ensemble.Similarity;
 import dev.llmpool.ensemble.Strategy;
 
 /**
@@ -15,6 +16,8 @@ import dev.llmpool.ensemble.Strategy;
  * @param skipped       providers of the task left out before the call (health DOWN), with the reason
  * @param messages      the conversation sent to the backends, the rendered prompt as its last user message; null
  *                      for a single prompt (the task API)
+ * @param similarity    how VOTING, WEIGHTED and CONSENSUS group answers, with {@code similarityThreshold} the least
+ *                      cosine similarity for {@link Similarity#SEMANTIC}
  */
 public record Plan(
         String requestId,
@@ -33,7 +36,19 @@ public record Plan(
         long startedNanos,
         long deadlineNanos,
         java.util.Map<String, String> skipped,
-        List<dev.llmpool.api.ChatMessage> messages) {
+        List<dev.llmpool.api.ChatMessage> messages,
+        Similarity similarity,
+        double similarityThreshold) {
+
+    /** A plan that groups answers by their normalised text. */
+    public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
+                String judgePrompt, String prompt, String userPrompt, int maxTokens, Double temperature, JsonNode format,
+                long hedgeAfterMs, double consensusThreshold, long startedNanos, long deadlineNanos,
+                java.util.Map<String, String> skipped, List<dev.llmpool.api.ChatMessage> messages) {
+        this(requestId, task, strategy, providers, judge, judgePrompt, prompt, userPrompt, maxTokens, temperature, format,
+                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, messages, Similarity.EXACT,
+                dev.llmpool.config.TaskConfig.DEFAULT_SIMILARITY_THRESHOLD);
+    }
 
     /** A plan for a single prompt (the task API). */
     public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
@@ -50,5 +65,14 @@ public record Plan(
 
     public boolean wantsJson() {
         return format != null;
+    }
+
+    /** This plan with only {@code fitting} of its providers; the others are added to {@code skipped}, with why. */
+    public Plan narrowedTo(List<ProviderConfig> fitting, java.util.Map<String, String> newlySkipped) {
+        java.util.Map<String, String> allSkipped = new java.util.LinkedHashMap<>(skipped);
+        allSkipped.putAll(newlySkipped);
+        return new Plan(requestId, task, strategy, List.copyOf(fitting), judge, judgePrompt, prompt, userPrompt, maxTokens,
+                temperature, format, hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos,
+                java.util.Map.copyOf(allSkipped), messages, similarity, similarityThreshold);
     }
 }

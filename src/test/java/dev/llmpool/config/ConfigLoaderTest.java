@@ -54,6 +54,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void contextWindowsAndSimilarityAreReadAndCheckedNamingTheKey() throws IOException {
+        Properties p = shipped();
+        p.setProperty("pool.providers.phi3.context-tokens", "4096");
+        p.setProperty("pool.tasks.expand_queries.similarity", "Semantic");
+        p.setProperty("pool.tasks.expand_queries.similarity-threshold", "0.8");
+        PoolConfig c = loader.load(p, 1);
+        assertEquals(4096, c.provider("phi3").contextTokens());
+        assertEquals(0, c.provider("llama31").contextTokens(), "unset: unlimited");
+        assertEquals(dev.llmpool.ensemble.Similarity.SEMANTIC, c.task("expand_queries").similarity());
+        assertEquals(0.8, c.task("expand_queries").similarityThreshold());
+        assertEquals(dev.llmpool.ensemble.Similarity.EXACT, c.task("judge").similarity(), "the default");
+        assertEquals(0.9, c.task("judge").similarityThreshold(), "the default");
+        String m = rejection("pool.tasks.judge.similarity", "fuzzy");
+        assertTrue(m.contains("pool.tasks.judge.similarity") && m.contains("fuzzy"), m);
+        m = rejection("pool.tasks.judge.similarity-threshold", "1.5");
+        assertTrue(m.contains("pool.tasks.judge.similarity-threshold"), m);
+        m = rejection("pool.providers.phi3.context-tokens", "-1");
+        assertTrue(m.contains("pool.providers.phi3.context-tokens"), m);
+    }
+
+    @Test
     void badStrategyIsRejectedNamingTheKey() throws IOException {
         String m = rejection("pool.tasks.judge.strategy", "BEST");
         assertTrue(m.contains("pool.tasks.judge.strategy") && m.contains("BEST"), m);
