@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -55,6 +56,8 @@ public final class ProviderGuards {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderGuards.class);
     /** Replicas' recent latency: each new sample moves it this fraction of the way. */
     private static final double LATENCY_WEIGHT = 0.3;
+    /** Replicas whose recent latencies differ by less than half again count as equally fast (log scale). */
+    private static final double LATENCY_STEP = Math.log(1.5);
 
     private final CircuitBreakerRegistry breakers;
     private final ScheduledExecutorService timers;
@@ -100,6 +103,12 @@ public final class ProviderGuards {
     public CircuitBreaker breaker(String provider) {
         List<Replica> r = replicas(provider);
         return r.isEmpty() ? null : r.get(0).breaker;
+    }
+
+    /** The bulkhead of the provider's first replica (the only one for a single URL), or null. */
+    public Bulkhead bulkhead(String provider) {
+        List<Replica> r = replicas(provider);
+        return r.isEmpty() ? null : r.get(0).bulkhead;
     }
 
     /** Calls to the provider in flight now, over its replicas. */
@@ -157,6 +166,7 @@ public final class ProviderGuards {
         // guarded by this: first calls, then extra calls; together at most settings.queueSize()
         private final Deque<Waiter> firstCalls = new ArrayDeque<>();
         private final Deque<Waiter> extraCalls = new ArrayDeque<>();
+        private final AtomicLong choices = new AtomicLong();
 
         Provider(String name) {
             this.name = name;
@@ -216,8 +226,15 @@ public final class ProviderGuards {
 
         /** The least-loaded usable replica's permit; a refusal says whether all were full or all broken. */
         Permit tryAcquire() {
-            List<Replica> candidates = new ArrayList<>(replicas);
-            candidates.sort(Comparator.comparingInt(Replica::inFlight).thenComparingLong(r -> r.latencyNanos));
+            // Latencies within a step of each other count as equal (the noise of equal replicas must not send every
+            // call to whichever was a hair faster): then the one chosen least recently goes first. Sorted on a
+            // snapshot: other threads change the counts meanwhile.
+            record Load(Replica replica, int inFlight, int latencyStep, long lastChosen) {
+            }
+            List<Replica> candidates = replicas.stream().map(r -> new Load(r, r.inFlight(), r.latencyStep(), r.lastChosen))
+                    .sorted(Comparator.comparingInt(Load::inFlight).thenComparingInt(Load::latencyStep)
+                            .thenComparingLong(Load::lastChosen))
+                    .map(Load::replica).toList();
             RuntimeException refusal = null;
             for (Replica r : candidates) {
                 if (!r.usable()) {
@@ -237,6 +254,7 @@ public final class ProviderGuards {
                     }
                     continue;
                 }
+                r.lastChosen = choices.incrementAndGet();
                 return new Permit(this, r, null);
             }
             return new Permit(null, null, refusal != null ? refusal
@@ -347,6 +365,7 @@ public final class ProviderGuards {
         private final Bulkhead bulkhead;
         private volatile long latencyNanos;
         private volatile boolean removed;
+        private volatile long lastChosen;
 
         Replica(String url, CircuitBreaker breaker, Bulkhead bulkhead) {
             this.url = url;
@@ -384,6 +403,11 @@ public final class ProviderGuards {
         /** Recent latency of its answered calls, in milliseconds (0 before the first). */
         public long recentLatencyMs() {
             return latencyNanos / 1_000_000;
+        }
+
+        /** The recent latency on a scale whose steps are each half again the one before. */
+        int latencyStep() {
+            return (int) (Math.log1p(latencyNanos / 1_000_000.0) / LATENCY_STEP);
         }
 
         void recordLatency(long nanos) {
