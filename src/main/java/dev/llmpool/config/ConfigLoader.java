@@ -84,8 +84,7 @@ public final class ConfigLoader {
                 (int) positiveLong(p, b + "half-open-calls", 1),
                 percentage(p, b + "slow-call-rate-threshold", 100),
                 // not set: a call waits for a slot up to its request's deadline
-                p.getProperty(k + "max-concurrency-wait-ms") == null ? Long.MAX_VALUE
-                        : nonNegativeLong(p, k + "max-concurrency-wait-ms", 0));
+                nonNegativeLong(p, k + "max-concurrency-wait-ms", Long.MAX_VALUE));
         return new ProviderConfig(name, String.join(",", replicas), kind, require(p, k + "model"), weight,
                 (int) positiveLong(p, k + "max-concurrency", 4), breaker, replicas,
                 (int) positiveLong(p, k + "queue-size", ProviderConfig.DEFAULT_QUEUE_SIZE));
