@@ -41,6 +41,12 @@ class ReplicaUrlsTest {
     }
 
     @Test
+    void everyReplicasCredentialsAreMasked() {
+        assertEquals("http://***@gpu1:11434,https://***@gpu2",
+                ProviderUrls.masked("http://a:secret@gpu1:11434,https://b:other@gpu2"));
+    }
+
+    @Test
     void aSingleUrlIsOneReplica() throws IOException {
         ProviderConfig p = phi3With("pool.providers.phi3.url", "http://localhost:11434/");
         assertEquals(List.of("http://localhost:11434"), p.replicaUrls());
