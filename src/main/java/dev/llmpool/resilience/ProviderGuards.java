@@ -134,11 +134,6 @@ public final class ProviderGuards {
         return p == null ? new Permit(null, null, null) : p.tryAcquire();
     }
 
-    /** {@link #acquire(String, Priority, long, Consumer)} for a first call with no deadline of its own. */
-    public Runnable acquire(String provider, Consumer<Permit> then) {
-        return acquire(provider, Priority.FIRST, Long.MAX_VALUE, then);
-    }
-
     /**
      * Hands {@code then} a permit, or a refused one: at once on the calling thread when a slot is free, an open
      * breaker refuses, or the queue is full; else when a slot is given back to this waiter (on the releasing
