@@ -97,6 +97,9 @@ public class PoolBeans implements CamelConfiguration {
     private long connectTimeoutMs;
     @PropertyInject(value = "pool.http.max-connections", defaultValue = "1000")
     private int maxConnections;
+    /** Idle backend connections close after this (whole seconds in Vert.x: rounded up). */
+    @PropertyInject(value = "pool.http.idle-timeout-ms", defaultValue = "1000")
+    private long backendIdleTimeoutMs;
     @PropertyInject(value = "pool.health.timeout-ms", defaultValue = "1000")
     private long healthTimeoutMs;
     // Response cache and idempotency keys (restart to change)
@@ -174,10 +177,23 @@ public class PoolBeans implements CamelConfiguration {
     @BindToRegistry
     public WebClientOptions backendClientOptions() {
         return new WebClientOptions()
-                .setMaxPoolSize(maxConnections)      // per backend host:port
+                .setMaxPoolSize(maxConnections)      // per backend host:port; provider calls: max-concurrency per replica
                 .setConnectTimeout((int) connectTimeoutMs)
                 .setKeepAlive(true)
+                // Vert.x's keep-alive timeout is in whole seconds (its idle timeout would also cut a call in progress
+                // that waits for a slow model's first byte); the pool's cleaner looks for expired ones this often
+                .setKeepAliveTimeout((int) Math.max(1, (backendIdleTimeoutMs + 999) / 1000))
+                .setPoolCleanerPeriod((int) Math.max(100, Math.min(1000, backendIdleTimeoutMs)))
                 .setTcpNoDelay(true)
+                .setUserAgentEnabled(false);
+    }
+
+    /** Health checks: a connection per check, none kept open (an engine's HTTP threads are for calls). */
+    @BindToRegistry
+    public WebClientOptions healthClientOptions() {
+        return new WebClientOptions()
+                .setConnectTimeout((int) connectTimeoutMs)
+                .setKeepAlive(false)
                 .setUserAgentEnabled(false);
     }
 
@@ -193,7 +209,7 @@ public class PoolBeans implements CamelConfiguration {
         // the guards (breaker + bulkhead) are used by the provider routes' policy node, for whole and streamed calls alike.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(), new BreakerEvents(health));
         r.bind("circuitBreakerRegistry", breakers);
-        ProviderGuards guards = new ProviderGuards(breakers, timers);
+        ProviderGuards guards = new ProviderGuards(breakers, timers, metrics);
         r.bind("providerGuards", guards);
         // With tracing on (pool.tracing.otlp-endpoint), each guarded call is also a CLIENT span (tracing/CallSpans)
         String otlpEndpoint = camel.getPropertiesComponent().resolveProperty("pool.tracing.otlp-endpoint").orElse("");
@@ -215,7 +231,7 @@ public class PoolBeans implements CamelConfiguration {
         ProviderRoutes providerRoutes = new ProviderRoutes(camel, guards, retirements);
         r.bind("providerRoutes", providerRoutes); // the config-reload timer asks it to apply an edited template
         config.onChange(providerRoutes::apply);
-        ProviderCalls calls = new ProviderCalls(camel, timers, providerRoutes);
+        ProviderCalls calls = new ProviderCalls(camel, timers, providerRoutes, guards::hasFreeSlot);
 
         r.bind("configStore", config);
         r.bind("requestContext", new RequestContextProcessor(config));
@@ -250,7 +266,7 @@ public class PoolBeans implements CamelConfiguration {
         r.bind("backendResponse", new BackendResponseDecoder(mapper));
         r.bind("healthChecker", new HealthChecker(config, health, camel.createProducerTemplate(), mapper, healthTimeoutMs,
                 guards::inFlight));
-        r.bind("healthReporter", new HealthReporter(config, health, mapper));
+        r.bind("healthReporter", new HealthReporter(config, health, mapper, guards));
         RequestMetrics requestMetrics = new RequestMetrics(metrics, tracing);  // also each request's SERVER span
         r.bind("requestMetrics", requestMetrics);
         r.bind("metricsScrape", new MetricsScrape(metrics));

@@ -55,7 +55,17 @@ public final class ConfigLoader {
     private ProviderConfig provider(Properties p, String name) {
         String k = "pool.providers." + name + ".";
         String url = require(p, k + "url");
-        ProviderUrls.validate(k + "url", url, Boolean.parseBoolean(get(p, k + "allow-link-local", "false")));
+        List<String> replicas = ProviderConfig.splitUrls(url);
+        if (replicas.isEmpty()) {
+            throw new ConfigException(k + "url needs at least one base URL");
+        }
+        if (replicas.size() != new java.util.HashSet<>(replicas).size()) {
+            throw new ConfigException(k + "url lists the same base URL twice");
+        }
+        boolean allowLinkLocal = Boolean.parseBoolean(get(p, k + "allow-link-local", "false"));
+        for (String replica : replicas) {
+            ProviderUrls.validate(k + "url", replica, allowLinkLocal);
+        }
         Kind kind = switch (get(p, k + "kind", "ollama").toLowerCase(Locale.ROOT)) {
             case "ollama" -> Kind.OLLAMA;
             case "openai" -> Kind.OPENAI;
@@ -74,13 +84,15 @@ public final class ConfigLoader {
                 (int) positiveLong(p, b + "slow-call-seconds", 30),
                 (int) positiveLong(p, b + "half-open-calls", 1),
                 percentage(p, b + "slow-call-rate-threshold", 100),
-                nonNegativeLong(p, k + "max-concurrency-wait-ms", 0));
+                // not set: a call waits for a slot up to its request's deadline
+                nonNegativeLong(p, k + "max-concurrency-wait-ms", Long.MAX_VALUE));
         long contextTokens = nonNegativeLong(p, k + "context-tokens", 0);
         if (contextTokens > Integer.MAX_VALUE) {
             throw new ConfigException(k + "context-tokens must be at most " + Integer.MAX_VALUE);
         }
-        return new ProviderConfig(name, stripSlash(url), kind, require(p, k + "model"), weight,
-                (int) positiveLong(p, k + "max-concurrency", 4), breaker, (int) contextTokens);
+        return new ProviderConfig(name, String.join(",", replicas), kind, require(p, k + "model"), weight,
+                (int) positiveLong(p, k + "max-concurrency", 4), breaker, replicas,
+                (int) positiveLong(p, k + "queue-size", ProviderConfig.DEFAULT_QUEUE_SIZE), (int) contextTokens);
     }
 
     private TaskConfig task(Properties p, String name, Map<String, ProviderConfig> providers, Limits limits,
@@ -210,9 +222,5 @@ public final class ConfigLoader {
         } catch (NumberFormatException e) {
             throw new ConfigException(key + " must be a whole number, got '" + v + "'");
         }
-    }
-
-    private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }

@@ -54,9 +54,19 @@ public final class ProviderUrls {
         }
     }
 
-    /** The URL with any {@code user:password@} replaced by {@code ***@}: fit for /health, gRPC Health and logs. */
+    /**
+     * The URL with any {@code user:password@} replaced by {@code ***@}: fit for /health, gRPC Health and logs. A
+     * comma-separated list of replicas' URLs is masked URL by URL.
+     */
     public static String masked(String url) {
-        return url == null ? null : USER_INFO.matcher(url).replaceFirst("$1***@");
+        if (url == null) {
+            return null;
+        }
+        if (url.indexOf(',') >= 0) {
+            return java.util.Arrays.stream(url.split(",", -1)).map(ProviderUrls::masked)
+                    .collect(java.util.stream.Collectors.joining(","));
+        }
+        return USER_INFO.matcher(url).replaceFirst("$1***@");
     }
 
     static boolean isLinkLocalOrMetadata(String host) {

@@ -20,6 +20,7 @@ import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderReply;
+import dev.llmpool.resilience.BreakerPolicy;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
@@ -31,8 +32,9 @@ import dev.llmpool.tracing.RequestTrace;
  * alike. It owns, in one place:
  * <ul>
  * <li>provider order and failover: calls go out in the plan's order, {@code initialFanOut} at once, the next one as
- * soon as one fails (a refusal by the provider's breaker or full bulkhead, after its {@code max-concurrency-wait-ms},
- * is a failure like any other);</li>
+ * soon as one fails (a refusal by the provider's breaker or full queue, or a wait for a slot that ran out, is a failure
+ * like any other); a provider with a free slot goes before a saturated one, and only a request's sole call waits as
+ * a first call in a provider's queue (see ProviderGuards);</li>
  * <li>hedging: the next provider also goes out when {@code hedge-after-ms} passes with no answer (no token, when
  * streaming);</li>
  * <li>the outcome: each reply goes to the strategy (an AggregationStrategy, a pure decision over the {@link Tally});
@@ -75,6 +77,8 @@ final class Race {
 
     // guarded by this
     private final List<String> queried = new ArrayList<>();
+    /** Providers not called yet, in the plan's order; one with a free slot goes before a saturated one. */
+    private final List<ProviderConfig> unsent;
     /** Calls sent and not answered yet: ended when the outcome no longer needs them. */
     private final List<Exchange> running = new ArrayList<>();
     private final BackendWait backendWait = new BackendWait();
@@ -105,6 +109,7 @@ final class Race {
         this.calls = calls;
         this.timers = timers;
         this.stats = stats;
+        this.unsent = new ArrayList<>(plan.providers());
     }
 
     void start() {
@@ -126,12 +131,14 @@ final class Race {
         }
     }
 
-    /** Must hold the lock. */
-    private void fireNext() {
+    /** Must hold the lock. Returns the provider called, or null when none is left. */
+    private String fireNext() {
         if (done || fired >= plan.providers().size()) {
-            return;
+            return null;
         }
-        ProviderConfig p = plan.providers().get(fired++);
+        ProviderConfig p = unsent.stream().filter(u -> calls.hasFreeSlot(u.name())).findFirst().orElse(unsent.get(0));
+        unsent.remove(p);
+        fired++;
         queried.add(p.model());
         Exchange branch = new DefaultExchange(exchange.getContext());
         branch.setProperty(TaskResolver.PLAN, plan);
@@ -141,6 +148,8 @@ final class Race {
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());
+        // Its request's only call now goes first in the provider's queue; hedges and fan-out calls go after those
+        branch.setProperty(BreakerPolicy.EXTRA_CALL, !running.isEmpty());
         running.add(branch);
         backendWait.callStarted();
         if (sink == null) {
@@ -148,6 +157,7 @@ final class Race {
         } else {
             calls.inferStream(p.name(), branch, text -> onToken(branch, text), () -> onReply(branch));
         }
+        return p.name();
     }
 
     private void scheduleHedge() {
@@ -162,9 +172,9 @@ final class Race {
                 return;
             }
             hedged = true;
+            String provider = fireNext();
             LOG.info("event=hedge_fired request_id={} task={} after_ms={} provider={} streaming={}", plan.requestId(),
-                    plan.task(), plan.hedgeAfterMs(), plan.providers().get(fired).name(), sink != null);
-            fireNext();
+                    plan.task(), plan.hedgeAfterMs(), provider, sink != null);
             scheduleHedge();
         }
     }

@@ -1,5 +1,6 @@
 package dev.llmpool.health;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,7 +26,10 @@ public class BreakerEvents implements RegistryEventConsumer<CircuitBreaker> {
     private static final String PREFIX = "breaker-";
 
     private final HealthRegistry registry;
-    /** The live breaker per provider: a route rebuilt on reload replaces it, and the old one must fall silent. */
+    /**
+     * The live breakers by name (one per replica of a provider): a route rebuilt on reload replaces one, and the old
+     * one must fall silent.
+     */
     private final Map<String, CircuitBreaker> current = new ConcurrentHashMap<>();
 
     public BreakerEvents(HealthRegistry registry) {
@@ -45,8 +49,8 @@ public class BreakerEvents implements RegistryEventConsumer<CircuitBreaker> {
     @Override
     public void onEntryRemovedEvent(EntryRemovedEvent<CircuitBreaker> event) {
         String provider = providerOf(event.getRemovedEntry());
-        if (provider != null) {
-            current.remove(provider, event.getRemovedEntry());
+        if (provider != null && current.remove(event.getRemovedEntry().getName(), event.getRemovedEntry())) {
+            registry.recordCircuit(provider, state(provider));
         }
     }
 
@@ -55,30 +59,31 @@ public class BreakerEvents implements RegistryEventConsumer<CircuitBreaker> {
         if (provider == null) {
             return;
         }
-        current.put(provider, breaker);
-        registry.recordCircuit(provider, breaker.getState().name());
+        String name = breaker.getName();
+        current.put(name, breaker);
+        registry.recordCircuit(provider, state(provider));
         breaker.getEventPublisher()
                 .onStateTransition(e -> {
-                    if (current.get(provider) == breaker) {
+                    if (current.get(name) == breaker) {
                         String to = e.getStateTransition().getToState().name();
-                        registry.recordCircuit(provider, to);
-                        LOG.info("event=breaker_transition provider={} from={} to={} failure_rate={} slow_call_rate={}",
-                                provider, e.getStateTransition().getFromState(), to,
+                        registry.recordCircuit(provider, state(provider));
+                        LOG.info("event=breaker_transition provider={} breaker=\"{}\" from={} to={} failure_rate={} slow_call_rate={}",
+                                provider, name, e.getStateTransition().getFromState(), to,
                                 breaker.getMetrics().getFailureRate(), breaker.getMetrics().getSlowCallRate());
                     }
                 })
                 .onSuccess(e -> {
-                    if (current.get(provider) == breaker) { // it answers: a timed-out health check then means busy
+                    if (current.get(name) == breaker) { // it answers: a timed-out health check then means busy
                         registry.recordCallSuccess(provider);
                     }
                 })
                 .onError(e -> {
-                    if (current.get(provider) == breaker) {
+                    if (current.get(name) == breaker) {
                         registry.recordCallError(provider, FailureReasons.describe(e.getThrowable()));
                     }
                 })
                 .onSlowCallRateExceeded(e -> {
-                    if (current.get(provider) == breaker) { // slow calls may have succeeded: no error says why
+                    if (current.get(name) == breaker) { // slow calls may have succeeded: no error says why
                         registry.recordCallError(provider, String.format(java.util.Locale.ROOT,
                                 "slow calls: %.0f%% took over %d s (slow-call-seconds)", e.getSlowCallRate(),
                                 breaker.getCircuitBreakerConfig().getSlowCallDurationThreshold().toSeconds()));
@@ -86,8 +91,24 @@ public class BreakerEvents implements RegistryEventConsumer<CircuitBreaker> {
                 });
     }
 
+    /**
+     * The provider's circuit over its replicas: CLOSED while any replica's breaker is closed, else HALF_OPEN while any
+     * probes, else OPEN (no replica takes calls).
+     */
+    private String state(String provider) {
+        List<String> states = current.values().stream().filter(b -> provider.equals(providerOf(b)))
+                .map(b -> b.getState().name()).toList();
+        return states.contains("CLOSED") || states.isEmpty() ? "CLOSED" : states.contains("HALF_OPEN") ? "HALF_OPEN"
+                : states.get(0);
+    }
+
+    /** {@code breaker-<provider>}, followed by a space and the replica's URL when the provider has several. */
     private static String providerOf(CircuitBreaker breaker) {
         String name = breaker.getName();
-        return name.startsWith(PREFIX) ? name.substring(PREFIX.length()) : null;
+        if (!name.startsWith(PREFIX)) {
+            return null;
+        }
+        int space = name.indexOf(' ');
+        return space < 0 ? name.substring(PREFIX.length()) : name.substring(PREFIX.length(), space);
     }
 }

@@ -12,12 +12,22 @@ public class HealthRegistry {
     public static final String CLOSED = "CLOSED";
 
     private final Map<String, ProviderHealth> byProvider = new ConcurrentHashMap<>();
+    private final Map<String, ProviderHealth> byReplica = new ConcurrentHashMap<>();
     private final Map<String, String> circuits = new ConcurrentHashMap<>();
     private final Map<String, String> callErrors = new ConcurrentHashMap<>();
     private final Map<String, Boolean> lastCallFailed = new ConcurrentHashMap<>();
 
     public void record(String provider, ProviderHealth health) {
         byProvider.put(provider, health);
+    }
+
+    /** One replica's last check (a provider with several base URLs); the provider's own record is the best of them. */
+    public void recordReplica(String provider, String url, ProviderHealth health) {
+        byReplica.put(provider + " " + url, health);
+    }
+
+    public ProviderHealth replica(String provider, String url) {
+        return byReplica.getOrDefault(provider + " " + url, ProviderHealth.UNKNOWN);
     }
 
     public ProviderHealth get(String provider) {

@@ -27,10 +27,19 @@ public class HealthReporter implements Processor {
     private final HealthRegistry registry;
     private final ObjectMapper mapper;
 
+    private final dev.llmpool.resilience.ProviderGuards guards;
+
     public HealthReporter(ConfigStore config, HealthRegistry registry, ObjectMapper mapper) {
+        this(config, registry, mapper, null);
+    }
+
+    /** @param guards the providers' replicas, listed under each provider; null lists none */
+    public HealthReporter(ConfigStore config, HealthRegistry registry, ObjectMapper mapper,
+                          dev.llmpool.resilience.ProviderGuards guards) {
         this.config = config;
         this.registry = registry;
         this.mapper = mapper;
+        this.guards = guards;
     }
 
     @Override
@@ -54,6 +63,9 @@ public class HealthReporter implements Processor {
                 n.putNull("latency_ms");
             }
             n.put("last_error", lastError(p.name(), h, circuit));
+            if (guards != null) {
+                ReplicaStatus.write(n, p, registry, guards);
+            }
         }
         ArrayNode tasks = mapper.createArrayNode();
         int servable = 0;

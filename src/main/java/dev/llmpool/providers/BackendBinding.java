@@ -6,15 +6,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
-import io.netty.channel.EventLoop;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -31,8 +29,8 @@ import org.apache.camel.support.ExchangeHelper;
 import dev.llmpool.tracing.CallSpans;
 
 /**
- * camel-vertx-http's request binding for the provider routes: sends every backend call through one shared Vert.x web
- * client (one connection pool per backend, whatever provider names it) and holds the call to what is left of the
+ * camel-vertx-http's request binding for the provider routes: sends every backend call to the replica its guard chose,
+ * through that replica's connection pool (see clients()), and holds the call to what is left of the
  * request's deadline as a whole. camel-vertx-http has one timeout per endpoint, and Vert.x's request timeout bounds
  * the connect and each wait for data, not the call: a backend that trickles its body byte by byte would keep its
  * connection (and its bulkhead slot) long after the caller got its 504. So each call also gets a hard cut, GRACE_MS
@@ -50,10 +48,8 @@ public class BackendBinding extends DefaultVertxHttpBinding {
 
     private final Vertx vertx;
     private final WebClientOptions options;
-    /** For calls sent from outside an event loop (hedge timers, JUDGE's branches, gRPC threads). */
-    private final Clients shared;
-    /** One per event loop that sends calls: its pool's connections all live on that loop (see clients()). */
-    private final Map<EventLoop, Clients> perLoop = new ConcurrentHashMap<>();
+    /** One connection pool per replica (and max-concurrency): see clients(). */
+    private final Map<String, Clients> byReplica = new ConcurrentHashMap<>();
 
     /** A connection pool, and the web client over it that whole-answer calls use (streamed calls use the pool's). */
     private record Clients(HttpClient http, WebClient web) {
@@ -63,50 +59,51 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     /** Calls their sender may cancel, until they are on the wire (then their handle can stop them). */
     private final Map<HttpRequest<?>, CallHandle> cancellable = new ConcurrentHashMap<>();
 
+    /** @param options the backend connections' settings; the keep-alive timeout closes idle ones */
     public BackendBinding(Vertx vertx, WebClientOptions options) {
         this.vertx = vertx;
         this.options = options;
-        this.shared = newClients();
-    }
-
-    private Clients newClients() {
-        HttpClient http = vertx.createHttpClient(options);
-        WebClient web = WebClient.wrap(http, options);
-        ((WebClientInternal) web).addInterceptor(this::cutAtBudget);
-        return new Clients(http, web);
     }
 
     /**
-     * The web client for a call sent from this thread. Vert.x opens a pool's new connections on the event loop that
-     * asks for them but hands an idle connection to whoever asks next, so with one pool a request read on one event
-     * loop often got a connection living on another: its answer then woke that loop, and the response hopped back
-     * (on an idle machine each wake-up costs a fraction of a millisecond). A pool per event loop keeps a request,
-     * its backend connection and its answer on one thread. pool.http.max-connections applies to each pool.
+     * The connection pool of a replica: at most its provider's max-concurrency connections, the most calls its
+     * guard lets through at once, so the pool never holds more connections than the backend is asked to serve.
+     * Engines such as llama.cpp's server pin one of their few HTTP threads per open connection, idle or not: more
+     * connections than calls (a pool per event loop, each keeping its own idle ones) starved them. Idle connections
+     * close after pool.http.idle-timeout-ms (the options' keep-alive timeout).
      */
-    private Clients clients() {
-        Context context = Vertx.currentContext();
-        if (context == null || !context.isEventLoopContext()) {
-            return shared;
-        }
-        EventLoop loop = ((ContextInternal) context).nettyEventLoop();
-        Clients clients = perLoop.get(loop);
-        return clients != null ? clients : perLoop.computeIfAbsent(loop, l -> newClients());
+    private Clients clients(String replicaUrl, int maxConcurrency) {
+        String key = maxConcurrency + " " + replicaUrl;
+        Clients clients = byReplica.get(key);
+        return clients != null ? clients : byReplica.computeIfAbsent(key, k -> {
+            HttpClient http = vertx.createHttpClient(new WebClientOptions(options),
+                    new PoolOptions().setHttp1MaxSize(maxConcurrency).setHttp2MaxSize(maxConcurrency)
+                            .setCleanerPeriod(options.getPoolCleanerPeriod()));
+            WebClient web = WebClient.wrap(http, options);
+            ((WebClientInternal) web).addInterceptor(this::cutAtBudget);
+            return new Clients(http, web);
+        });
     }
 
-    /** The connection pool for a streamed call sent from this thread: the same pools whole answers use. */
-    public HttpClient httpClient() {
-        return clients().http();
+    /** The connection pool for a streamed call to this replica: the same pools whole answers use. */
+    public HttpClient httpClient(String replicaUrl, int maxConcurrency) {
+        return clients(replicaUrl, maxConcurrency).http();
     }
 
     @Override
     public HttpRequest<Buffer> prepareHttpRequest(VertxHttpEndpoint endpoint, Exchange exchange) {
         VertxHttpConfiguration config = endpoint.getConfiguration();
         HttpMethod method = config.getHttpMethod() != null ? config.getHttpMethod() : HttpMethod.POST;
-        // From the endpoint's parsed URI: requestAbs would parse the URI string again (java.net.URL) on every call
-        URI uri = config.getHttpUri();
+        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        String replica = exchange.getProperty(ProviderCall.REPLICA_URL, String.class);
+        // The replica the guard chose; the endpoint's own URL (the provider's first replica) names the route only
+        URI uri = replica == null || call == null ? config.getHttpUri()
+                : URI.create(replica + Dialect.of(call.provider().kind()).chatPath());
         boolean tls = "https".equalsIgnoreCase(uri.getScheme());
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        HttpRequest<Buffer> request = clients().web().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
+        Clients clients = clients(replica != null ? replica : uri.getScheme() + "://" + uri.getRawAuthority(),
+                call != null ? call.provider().maxConcurrency() : options.getMaxPoolSize());
+        HttpRequest<Buffer> request = clients.web().request(method, uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80,
                 uri.getHost(), uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery()).ssl(tls);
         String contentType = ExchangeHelper.getContentType(exchange);
         if (contentType != null) {
@@ -116,7 +113,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         if (traceparent != null) {
             request.putHeader("traceparent", traceparent.toString());
         }
-        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
         if (call != null) {
             request.timeout(Math.max(1, call.remainingMillis()));
         }

@@ -20,6 +20,8 @@ public record ProviderCall(
         List<ChatMessage> messages) {
 
     public static final String PROPERTY = "llmpool.call";
+    /** Exchange property: the base URL of the replica the call's permit was taken on (set by the provider's guard). */
+    public static final String REPLICA_URL = "llmpool.replicaUrl";
 
     /** A call with a single prompt (the task API, the judge). */
     public ProviderCall(String requestId, ProviderConfig provider, String prompt, int maxTokens, Double temperature,

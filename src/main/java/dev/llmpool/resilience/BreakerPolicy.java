@@ -12,6 +12,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.service.ServiceHelper;
 
 import dev.llmpool.providers.CallHandle;
+import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderCallPreparer;
 
 /**
@@ -21,9 +22,14 @@ import dev.llmpool.providers.ProviderCallPreparer;
  * BulkheadFullException; the ensemble then moves on to the next provider. No thread waits for the backend. A call
  * its sender ends ({@link CallHandle}) gives its bulkhead slot back at once; the breaker then counts what ended it:
  * the sender's abort (neither way when cancelled, a timeout when it ran out of time), or a reply that came back
- * anyway, as it is.
+ * anyway, as it is. The permit names the replica the call goes to ({@link ProviderCall#REPLICA_URL}). A call that
+ * finds every replica full waits in the provider's queue (see ProviderGuards) as a first call, or as an extra one
+ * when its sender says so ({@link #EXTRA_CALL}); its sender ending it withdraws it from the queue.
  */
 public class BreakerPolicy implements Policy {
+
+    /** Exchange property, Boolean: the call is an extra one of its request (a hedge, a further call of a fan-out). */
+    public static final String EXTRA_CALL = "llmpool.extraCall";
 
     private final ProviderGuards guards;
 
@@ -43,18 +49,24 @@ public class BreakerPolicy implements Policy {
         return new AsyncProcessorSupport() {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
-                guards.acquire(exchange.getProperty(ProviderCallPreparer.PROVIDER, String.class), permit -> {
+                ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+                ProviderGuards.Priority priority = Boolean.TRUE.equals(exchange.getProperty(EXTRA_CALL, Boolean.class))
+                        ? ProviderGuards.Priority.EXTRA : ProviderGuards.Priority.FIRST;
+                CallHandle waiting = CallHandle.of(exchange);
+                Runnable withdraw = guards.acquire(exchange.getProperty(ProviderCallPreparer.PROVIDER, String.class),
+                        priority, call == null ? Long.MAX_VALUE : call.deadlineNanos(), permit -> {
                     if (permit.refusal() != null) {
                         exchange.setException(permit.refusal());
                         callback.done(false);
                         return;
                     }
+                    exchange.setProperty(ProviderCall.REPLICA_URL, permit.replicaUrl());
                     CallHandle handle = CallHandle.of(exchange);
                     if (handle != null) {
                         handle.onEnd(permit::freeSlot); // at once: the next request may use the slot
-                        if (handle.cancelled()) { // ended while it waited for its permit
+                        if (handle.cancelled()) { // ended as its permit came: it never reached the backend
                             exchange.setException(handle.reason());
-                            endedBySender(handle, permit);
+                            permit.release();
                             callback.done(false);
                             return;
                         }
@@ -71,6 +83,9 @@ public class BreakerPolicy implements Policy {
                         callback.done(false);
                     });
                 });
+                if (waiting != null) {
+                    waiting.onEnd(withdraw); // still queued when its sender ends it: out of the queue at once
+                }
                 return false;
             }
 

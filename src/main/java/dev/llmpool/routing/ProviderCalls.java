@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
@@ -27,14 +28,26 @@ public class ProviderCalls {
     private final CamelContext camel;
     private final Executor elsewhere;
     private final ProviderRoutes routes;
+    private final Predicate<String> freeSlot;
     /** By endpoint: a provider's route moves to a new endpoint when it is rebuilt (see ProviderRoutes). */
     private final Map<String, AsyncProducer> producers = new ConcurrentHashMap<>();
 
     /** @param elsewhere runs {@code done} for a route that ended before send returned (a refusal, a spent budget) */
     public ProviderCalls(CamelContext camel, Executor elsewhere, ProviderRoutes routes) {
+        this(camel, elsewhere, routes, provider -> true);
+    }
+
+    /** @param freeSlot whether a provider would take a call now, without waiting in its queue (ProviderGuards) */
+    public ProviderCalls(CamelContext camel, Executor elsewhere, ProviderRoutes routes, Predicate<String> freeSlot) {
         this.camel = camel;
         this.elsewhere = elsewhere;
         this.routes = routes;
+        this.freeSlot = freeSlot;
+    }
+
+    /** True when a call to the provider would get a slot now; false when it would wait for one. */
+    public boolean hasFreeSlot(String provider) {
+        return freeSlot.test(provider);
     }
 
     /** Calls the provider for a whole answer. */

@@ -149,9 +149,8 @@ public class ProviderRoutes {
             throw e;
         }
         // A new breaker and bulkhead only for changed settings: a template edit keeps each provider's state.
-        next.providers().values().stream()
-                .filter(p -> live.get(p.name()) == null || !identity(p).equals(live.get(p.name()).identity()))
-                .forEach(guards::replace);
+        // Replicas that stay keep theirs too (ProviderGuards.replace); the queue size and wait apply at once.
+        next.providers().values().forEach(guards::replace);
         Map<String, Live> switched = new HashMap<>(live);
         switched.putAll(built);
         switched.keySet().retainAll(next.providers().keySet());
@@ -171,7 +170,8 @@ public class ProviderRoutes {
         String name = "provider-" + p.name() + "-" + (++generation);
         Map<String, Object> params = new HashMap<>();
         params.put("name", p.name());
-        params.put("chatUrl", p.url() + Dialect.of(p.kind()).chatPath());
+        // The endpoint's URL names the route; each call goes to the replica its guard chose (BackendBinding)
+        params.put("chatUrl", p.replicaUrls().get(0) + Dialect.of(p.kind()).chatPath());
         params.put("endpoint", name);
         try {
             // A node prefix per generation keeps node ids unique while an old one still runs (g2-breaker-<name>)
@@ -184,7 +184,7 @@ public class ProviderRoutes {
 
     private static Map<String, Object> identity(ProviderConfig p) {
         Map<String, Object> m = new HashMap<>();
-        m.put("url", p.url());
+        m.put("url", p.url()); // its replicas: a new route, while calls in flight on a removed one finish
         m.put("kind", p.kind());
         m.put("breaker", p.breaker());
         m.put("maxConcurrency", p.maxConcurrency());

@@ -27,7 +27,7 @@ import dev.llmpool.tracing.CallSpans;
 /**
  * The provider route's backend call when its sender wants the answer streamed (a {@link ProviderCalls#TOKENS}
  * consumer on the branch): the chat request with streaming on, over the same connection pools as whole answers
- * ({@link BackendBinding#httpClient()}), read line by line as the model generates (Ollama's NDJSON, the OpenAI API's
+ * ({@link BackendBinding#httpClient}), read line by line as the model generates (Ollama's NDJSON, the OpenAI API's
  * server-sent events). Each piece of content goes to the consumer at once; the route then ends like a whole-answer
  * call, with the complete {@link ProviderReply} as its body or a {@link ProviderException} its guard counts. The
  * branch's {@link CallHandle} closes the connection when the sender gives up, which stops the model generating.
@@ -56,8 +56,12 @@ public class StreamedCall extends AsyncProcessorSupport {
             return false;
         }
         // The idle timeout bounds the wait for the headers and between two lines; the race's deadline, the whole call.
+        String replica = exchange.getProperty(ProviderCall.REPLICA_URL, String.class); // the guard's choice
+        if (replica == null) {
+            replica = call.provider().replicaUrls().get(0);
+        }
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(call.provider().url() + reading.decoder.path(call.provider()))
+                .setAbsoluteURI(replica + reading.decoder.path(call.provider()))
                 .putHeader("Content-Type", "application/json")
                 .setIdleTimeout(Math.max(1, call.remainingMillis()));
         Object traceparent = exchange.getProperty(CallSpans.TRACEPARENT); // with tracing on: the call's span
@@ -65,7 +69,7 @@ public class StreamedCall extends AsyncProcessorSupport {
             options.putHeader("traceparent", traceparent.toString());
         }
         CallHandle handle = CallHandle.of(exchange);
-        backend.httpClient().request(options).onComplete(created -> {
+        backend.httpClient(replica, call.provider().maxConcurrency()).request(options).onComplete(created -> {
             if (created.failed()) {
                 reading.fail(FailureReasons.describe(created.cause()));
                 return;

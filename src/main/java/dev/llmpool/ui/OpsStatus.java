@@ -77,7 +77,9 @@ public class OpsStatus implements Processor {
             n.put("name", p.name()).put("model", p.model()).put("url", masked(p.url()))
                     .put("status", h.status().name()).put("circuit", health.circuit(p.name()))
                     .put("usable", health.downReason(p.name()) == null)
-                    .put("inflight", gauges.inFlight(p.name())).put("max_concurrency", p.maxConcurrency());
+                    .put("inflight", gauges.inFlight(p.name())).put("max_concurrency", p.maxConcurrency())
+                    .put("queued", gauges.queueLength(p.name()));
+            dev.llmpool.health.ReplicaStatus.write(n, p, health, gauges.guards());
             if (h.latencyMs() >= 0) {
                 n.put("check_latency_ms", h.latencyMs());
             }

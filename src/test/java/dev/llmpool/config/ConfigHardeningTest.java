@@ -90,7 +90,7 @@ class ConfigHardeningTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ftp://host/x", "file:///etc/passwd", "http://", "http://a:1,http://b:2", "http://host:99999",
+    @ValueSource(strings = {"ftp://host/x", "file:///etc/passwd", "http://", "http://host:99999",
             "http://host:0", "http://host/?sslContextParameters=#x", "http://host/#frag", "localhost:11434", "http:///x"})
     void aUrlThatIsNotAnHttpBaseUrlIsRefused(String url) throws IOException {
         String message = rejection(Path.of("."), "pool.providers.phi3.url", url);

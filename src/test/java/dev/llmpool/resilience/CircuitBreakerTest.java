@@ -148,7 +148,9 @@ class CircuitBreakerTest extends ResilienceTestSupport {
 
     @Test
     void aBusyProviderIsSkippedNotCountedAsAFailure() throws Exception {
-        writeConfig(Files.readString(configFile) + "\npool.providers.phi3.max-concurrency=1\n");
+        // no wait for a slot (unset, a call would queue up to its deadline: AdmissionTest)
+        writeConfig(Files.readString(configFile)
+                + "\npool.providers.phi3.max-concurrency=1\npool.providers.phi3.max-concurrency-wait-ms=0\n");
         awaitBulkhead("phi3", 1);
         CountDownLatch release = holdAnswers(A, "phi3:mini", "phi3 says hello"); // holds phi3's one slot until released
         var arrived = A.onCall("phi3:mini");
