@@ -94,7 +94,7 @@ final class StreamCells {
                 double idle = svc.rssMb();
                 double[] peak = {0};
                 StreamClient.Result r = client.held(FrontCells.url(svc, "/v1/chat/completions"), body, n,
-                        (int) (streamMs / 1000 / 2), (int) (streamMs / 1000) + 10, () -> {
+                        (int) (streamMs / 1000) - 5, (int) (streamMs / 1000) + 10, () -> {
                             for (int i = 0; i < 20; i++) {
                                 peak[0] = Math.max(peak[0], svc.rssMb());
                                 try {
@@ -110,9 +110,10 @@ final class StreamCells {
                 b.samples.add(cell + "rss_before_mb", idle);
                 b.samples.add(cell + "errors", r.errors());
                 b.samples.add(cell + "first_token_p99_ms", r.p99());
-                System.out.printf("  %-26s n=%-5d RSS %.0f MB held (%.0f MB before); first token p99 %.1f ms;"
-                        + " %d ended, %d errors%n", "pool SSE streams held", n, peak[0], idle, r.p99(), r.completed(),
-                        r.errors());
+                b.samples.add(cell + "open_while_measured", r.openWhileHeld());
+                System.out.printf("  %-26s n=%-5d RSS %.0f MB held (%.0f MB before) with %d open; first token p99"
+                        + " %.1f ms; %d ended, %d errors%n", "pool SSE streams held", n, peak[0], idle,
+                        r.openWhileHeld(), r.p99(), r.completed(), r.errors());
             }
         }
     }

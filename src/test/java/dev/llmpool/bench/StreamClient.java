@@ -27,7 +27,11 @@ import io.vertx.core.http.RequestOptions;
 final class StreamClient implements AutoCloseable {
 
     /** Times to first token (ms) of the streams that completed, and how many failed or did not end in time. */
-    record Result(List<Double> ttftMs, long completed, long errors) {
+    record Result(List<Double> ttftMs, long completed, long errors, long openWhileHeld) {
+        Result(List<Double> ttftMs, long completed, long errors) {
+            this(ttftMs, completed, errors, 0);
+        }
+
         double p50() {
             return percentile(50);
         }
@@ -101,8 +105,8 @@ final class StreamClient implements AutoCloseable {
     /**
      * Opens {@code n} streams at once and, once each has had its first token (or {@code firstTokenSeconds} have
      * passed), runs {@code whileHeld} on this thread with the streams still open; then waits for them to end.
-     * Returns the times to first token, the streams that ended well and the errors (failed or not ended in
-     * {@code endSeconds}).
+     * Returns the times to first token, the streams that ended well, the errors (failed or not ended in
+     * {@code endSeconds}) and how many streams were open (first token had, not ended) when {@code whileHeld} began.
      */
     Result held(String url, String body, int n, int firstTokenSeconds, int endSeconds, Runnable whileHeld)
             throws Exception {
@@ -129,6 +133,9 @@ final class StreamClient implements AutoCloseable {
         } catch (java.util.concurrent.TimeoutException notAll) {
             // some streams had no token yet: measured as they are, counted as errors below if they never end
         }
+        CompletableFuture<Long> open = new CompletableFuture<>();
+        vertx.runOnContext(v -> open.complete(firsts[0] - counts[0] - counts[1]));
+        long openWhileHeld = open.get(10, TimeUnit.SECONDS);
         whileHeld.run();
         try {
             CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).get(endSeconds, TimeUnit.SECONDS);
@@ -137,7 +144,7 @@ final class StreamClient implements AutoCloseable {
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
         vertx.runOnContext(v -> result.complete(
-                new Result(List.copyOf(ttft), counts[0], n - counts[0])));
+                new Result(List.copyOf(ttft), counts[0], n - counts[0], openWhileHeld)));
         return result.get(10, TimeUnit.SECONDS);
     }
 
