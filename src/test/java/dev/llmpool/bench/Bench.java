@@ -64,8 +64,8 @@ public final class Bench {
     static final long TOKEN_MS = 20;
     /** The held streams' engine: slow, so that they stay open while the service's memory is read. */
     static final long HELD_TOKEN_MS = 500;
-    /** Streams of 30 s: all of them still open once the last has opened, even on a loaded machine. */
-    static final int HELD_TOKENS = 60;
+    /** Streams of 12 s: the RSS is read once all have opened (their count is reported). */
+    static final int HELD_TOKENS = 24;
     static final long HELD_DEADLINE_MS = 60_000;
     /** Hedging: the first provider starts generating after this, the pool hedges to the second after HEDGE_AFTER_MS. */
     static final long HEDGE_SLOW_START_MS = 300;

@@ -94,7 +94,7 @@ final class StreamCells {
                 double idle = svc.rssMb();
                 double[] peak = {0};
                 StreamClient.Result r = client.held(FrontCells.url(svc, "/v1/chat/completions"), body, n,
-                        (int) (streamMs / 1000) - 5, (int) (streamMs / 1000) + 10, () -> {
+                        (int) (streamMs / 1000) - 4, (int) (streamMs / 1000) + 10, () -> {
                             for (int i = 0; i < 20; i++) {
                                 peak[0] = Math.max(peak[0], svc.rssMb());
                                 try {

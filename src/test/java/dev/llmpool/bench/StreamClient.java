@@ -115,17 +115,29 @@ final class StreamClient implements AutoCloseable {
         CompletableFuture<Void> allFirst = new CompletableFuture<>();
         List<CompletableFuture<Void>> ends = new ArrayList<>();
         int[] firsts = {0};
+        int[] openNow = {0};
+        String[] firstError = {null};
         for (int i = 0; i < n; i++) {
             CompletableFuture<Void> ended = new CompletableFuture<>();
             ends.add(ended);
+            boolean[] opened = {false};
             vertx.runOnContext(v -> stream(url, body, Map.of(), ms -> {
                 ttft.add(ms);
+                opened[0] = true;
+                openNow[0]++;
                 if (++firsts[0] == n) {
                     allFirst.complete(null);
                 }
             }).onComplete(r -> {
                 counts[r.succeeded() ? 0 : 1]++;
-                ended.complete(null);
+                openNow[0] -= opened[0] ? 1 : 0;
+                if (r.failed() && firstError[0] == null) {
+                    firstError[0] = String.valueOf(r.cause());
+                    System.out.println("  first stream error: " + firstError[0]);
+                    if (firsts[0] + counts[1] == n) {
+                        allFirst.complete(null);  // no stream left to wait for
+                    }
+                }
             }));
         }
         try {
@@ -134,7 +146,7 @@ final class StreamClient implements AutoCloseable {
             // some streams had no token yet: measured as they are, counted as errors below if they never end
         }
         CompletableFuture<Long> open = new CompletableFuture<>();
-        vertx.runOnContext(v -> open.complete(firsts[0] - counts[0] - counts[1]));
+        vertx.runOnContext(v -> open.complete((long) openNow[0]));
         long openWhileHeld = open.get(10, TimeUnit.SECONDS);
         whileHeld.run();
         try {
