@@ -15,9 +15,12 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipFile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +32,8 @@ import dev.llmpool.startup.FreePorts;
  * them with wrk over loopback, and compares every figure with the same backend called directly in the same
  * run. Prints a table with each figure beside its target and writes the figures as JSON.
  *
- * <p>{@code bash bench/run.sh [--quick|--smoke] [--runs N] [--out FILE]}; see docs/performance.md.
+ * <p>{@code bash bench/run.sh [--quick|--smoke] [--runs N] [--out FILE] [--cells a,b,c]}; see docs/performance.md.
+ * Cells: {@link #DEFAULT_CELLS} unless {@code --cells} names others ({@code all} for every one).
  */
 public final class Bench {
 
@@ -48,23 +52,52 @@ public final class Bench {
     /** Warm-up ends when the JIT compilers used less than this share of one core in a round. */
     static final double JIT_QUIET = 0.05;
 
-    private static final String MODEL = "bench-model";
-    private static final String PROMPT = "Say ok.";
+    /** Every cell, in the order they run; {@code --cells} picks some. */
+    static final List<String> ALL_CELLS = List.of("latency", "inflight", "doors", "auth", "log", "ttft", "streams",
+            "hedge", "kafka", "targets");
+    /** What a run without {@code --cells} measures (the cells of issue 7; BenchSmokeIT runs these). */
+    static final Set<String> DEFAULT_CELLS = Set.of("latency", "inflight");
+
+    static final String MODEL = "bench-model";
+    static final String PROMPT = "Say ok.";
+    /** The streaming engines' pace (issue 14: a token every 20 ms). */
+    static final long TOKEN_MS = 20;
+    /** The held streams' engine: slow, so that they stay open while the service's memory is read. */
+    static final long HELD_TOKEN_MS = 500;
+    /** Streams of 12 s: the RSS is read once all have opened (their count is reported). */
+    static final int HELD_TOKENS = 24;
+    static final long HELD_DEADLINE_MS = 60_000;
+    /** Hedging: the first provider starts generating after this, the pool hedges to the second after HEDGE_AFTER_MS. */
+    static final long HEDGE_SLOW_START_MS = 300;
+    static final long HEDGE_AFTER_MS = 50;
+    static final String STREAM_TASK = "stream20";
+    static final String HELD_TASK = "held";
+    static final String HEDGE_TASK = "hedged";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final Mode mode;
-    private final Path jar;
+    final Mode mode;
+    final Path jar;
     private final Path out;
-    private final List<String> serviceJvm;
+    final List<String> serviceJvm;
     /** BENCH_SERVICE_OPTS alone: the reference proxy runs with them, not with the service's class data archive. */
     private final List<String> extraJvm;
-    private final Path work;
-    private final Wrk wrk;
-    private final Samples samples = new Samples();
+    final Path work;
+    final Wrk wrk;
+    final Samples samples = new Samples();
     private final List<String> loadAverages = new ArrayList<>();
-    private int backend0;
-    private int backend50;
+    private final Set<String> cells;
+    /** The test class path that holds Kafka's broker (kafka_2.13), for the kafka cell; empty: not given. */
+    private final String kafkaClassPath;
+    int backend0;
+    int backend50;
     private int backendSlow;
+    /** Generating engines (FastBackend's third number): a token every 20 ms (time to first token). */
+    int backendTokens;
+    /** A token every {@link #HELD_TOKEN_MS}: streams held open. */
+    int backendHeld;
+    /** Hedging: an engine slow to start and a fast one. */
+    int backendHedgeSlow;
+    int backendHedgeFast;
     private boolean cacheAvailable;
     private long backendPid;
     private int bareProxy;
@@ -72,6 +105,13 @@ public final class Bench {
     private long bareProxyPid;
 
     Bench(Mode mode, Path jar, Path out, List<String> serviceJvm) throws IOException {
+        this(mode, jar, out, serviceJvm, DEFAULT_CELLS, "");
+    }
+
+    Bench(Mode mode, Path jar, Path out, List<String> serviceJvm, Set<String> cells, String kafkaClassPath)
+            throws IOException {
+        this.cells = Set.copyOf(cells);
+        this.kafkaClassPath = kafkaClassPath;
         this.mode = mode;
         this.jar = jar;
         this.out = out;
@@ -98,6 +138,8 @@ public final class Bench {
         Path jar = Path.of("target/llm-pool.jar");
         Integer runs = null;
         int startupOnly = 0;
+        Set<String> cells = DEFAULT_CELLS;
+        String kafkaClassPath = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> mode = QUICK;
@@ -106,8 +148,11 @@ public final class Bench {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jar" -> jar = Path.of(args[++i]);
+                case "--cells" -> cells = cells(args[++i]);
+                case "--kafka-cp" -> kafkaClassPath = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (use --quick, --smoke, --startup N, --runs N, --out FILE, --jar FILE)");
+                        + " (use --quick, --smoke, --startup N, --runs N, --out FILE, --jar FILE, --cells "
+                        + String.join(",", ALL_CELLS) + "|all, --kafka-cp CLASSPATH)");
             }
         }
         if (runs != null) {
@@ -118,12 +163,33 @@ public final class Bench {
             out = Path.of("bench/results", mode == FULL ? "latest.json" : mode.name() + ".json");
         }
         String opts = System.getenv().getOrDefault("BENCH_SERVICE_OPTS", "").trim();
-        Bench bench = new Bench(mode, jar, out, opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+")));
+        Bench bench = new Bench(mode, jar, out, opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+")), cells,
+                kafkaClassPath);
         if (startupOnly > 0) {
             bench.startupOnly(startupOnly);
         } else {
             bench.run();
         }
+    }
+
+    /** {@code --cells a,b,c}: names from {@link #ALL_CELLS}, or {@code all}. */
+    static Set<String> cells(String list) {
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String name : list.split(",")) {
+            String n = name.trim();
+            if (n.equals("all")) {
+                chosen.addAll(ALL_CELLS);
+            } else if (ALL_CELLS.contains(n)) {
+                chosen.add(n);
+            } else if (!n.isEmpty()) {
+                throw new IllegalArgumentException("unknown cell " + n + " (cells: " + String.join(",", ALL_CELLS)
+                        + ", or all)");
+            }
+        }
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("--cells names no cell");
+        }
+        return chosen;
     }
 
     /**
@@ -159,12 +225,29 @@ public final class Bench {
         Process backend = startBackendForJar();
         Process proxy = null;
         try {
-            proxy = startBareProxy();
+            if (cells.contains("latency")) {
+                proxy = startBareProxy();
+            }
             for (int rep = 1; rep <= mode.runs(); rep++) {
                 loadAverages.add(Files.readString(Path.of("/proc/loadavg")).trim());
-                System.out.printf("%n== run %d of %d (load average %s)%n", rep, mode.runs(), loadAverages.get(rep - 1));
-                latencyAndThroughput(rep);
-                inflight(rep);
+                System.out.printf("%n== run %d of %d (load average %s; cells %s)%n", rep, mode.runs(),
+                        loadAverages.get(rep - 1), String.join(",", ALL_CELLS.stream().filter(cells::contains).toList()));
+                if (cells.contains("latency")) {
+                    latencyAndThroughput(rep);
+                }
+                if (cells.contains("inflight")) {
+                    inflight(rep);
+                }
+                if (cells.contains("doors") || cells.contains("auth") || cells.contains("log")
+                        || cells.contains("hedge")) {
+                    new FrontCells(this).run(rep, cells);
+                }
+                if (cells.contains("ttft") || cells.contains("streams")) {
+                    new StreamCells(this).run(rep, cells);
+                }
+                if (cells.contains("kafka")) {
+                    new KafkaCell(this, kafkaClassPath).run(rep);
+                }
             }
         } finally {
             if (proxy != null) {
@@ -175,7 +258,7 @@ public final class Bench {
             backend.destroy();
         }
         deleteWorkDir();
-        List<Report.Row> rows = Report.rows(mode, samples, cacheAvailable);
+        List<Report.Row> rows = Report.rows(mode, samples, cacheAvailable, cells);
         String table = Report.table(rows);
         System.out.println();
         System.out.println(table);
@@ -347,15 +430,28 @@ public final class Bench {
      * code. (The cold JVM is what start-up measures.) Prints each round's compiler share.
      */
     private void warmUp(Service svc) throws Exception {
-        int each = Math.max(1, mode.warmupSeconds() / 6);
+        List<Load> loads = new ArrayList<>();
+        for (String task : List.of("fast0", "fast50", "vote0", "vote50")) {
+            loads.add(new Load(poolUrl(svc), poolBody(task, false), Map.of(), 16));
+        }
+        loads.add(new Load(poolUrl(svc), poolBody("fast0", true), Map.of(), 16));
+        loads.add(new Load(poolUrl(svc), poolBody("fast0", false), Map.of(), 1));
+        warmUp(svc, loads);
+    }
+
+    /** One kind of wrk load: where, what, with which headers, over how many connections. */
+    record Load(String url, String body, Map<String, String> headers, int connections) {
+    }
+
+    /** Rounds of the given loads (the warm-up's seconds shared among them) until the JIT compilers are quiet. */
+    void warmUp(Service svc, List<Load> loads) throws Exception {
+        int each = Math.max(1, mode.warmupSeconds() / loads.size());
         for (int round = 1; ; round++) {
             double jit = svc.compilerCpuSeconds();
             long started = System.nanoTime();
-            for (String task : List.of("fast0", "fast50", "vote0", "vote50")) {
-                wrk.run(poolUrl(svc), poolBody(task, false), 16, each, 5);
+            for (Load l : loads) {
+                wrk.run(l.url(), l.body(), l.headers(), l.connections(), each, 5);
             }
-            wrk.run(poolUrl(svc), poolBody("fast0", true), 16, each, 5);
-            wrk.run(poolUrl(svc), poolBody("fast0", false), 1, each, 5);
             double share = (svc.compilerCpuSeconds() - jit) / ((System.nanoTime() - started) / 1e9);
             System.out.printf("warm-up round %d: the JIT compilers used %.0f%% of a core%n", round, share * 100);
             if (share < JIT_QUIET || round >= mode.maxWarmupRounds()) {
@@ -375,13 +471,22 @@ public final class Bench {
         return second.contains("\"from_cache\":true");
     }
 
-    private Wrk.Result load(String what, String url, String body, int connections) throws Exception {
+    Wrk.Result load(String what, String url, String body, int connections) throws Exception {
         return load(what, url, body, connections, mode.cellSeconds(), 5);
+    }
+
+    /** As above, with extra request headers. */
+    Wrk.Result load(String what, String url, String body, Map<String, String> headers, int connections)
+            throws Exception {
+        return print(what, url, connections, wrk.run(url, body, headers, connections, mode.cellSeconds(), 5));
     }
 
     private Wrk.Result load(String what, String url, String body, int connections, int seconds, int timeout)
             throws Exception {
-        Wrk.Result r = wrk.run(url, body, connections, seconds, timeout);
+        return print(what, url, connections, wrk.run(url, body, connections, seconds, timeout));
+    }
+
+    private static Wrk.Result print(String what, String url, int connections, Wrk.Result r) {
         System.out.printf("  %-26s c=%-4d %8.0f req/s  p50 %8.3f ms  p99 %8.3f ms  max %8.1f ms  errors %d%n",
                 what + " " + url.replaceFirst("http://127.0.0.1:\\d+", ""), connections, r.rps(), r.p50(), r.p99(),
                 r.max(), r.errors());
@@ -396,6 +501,10 @@ public final class Bench {
         backend0 = freePort();
         backend50 = freePort();
         backendSlow = freePort();
+        backendTokens = freePort();
+        backendHeld = freePort();
+        backendHedgeSlow = freePort();
+        backendHedgeFast = freePort();
         Process backend = startBackend();
         backendPid = backend.pid();
         return backend;
@@ -404,7 +513,9 @@ public final class Bench {
     private Process startBackend() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return startHelper("backend", java, List.of("-Xmx256m", "-XX:+UseParallelGC"), FastBackend.class,
-                backend0 + ":0", backend50 + ":50", backendSlow + ":" + mode.slowMs());
+                backend0 + ":0", backend50 + ":50", backendSlow + ":" + mode.slowMs(),
+                backendTokens + ":0:" + TOKEN_MS, backendHeld + ":0:" + HELD_TOKEN_MS,
+                backendHedgeSlow + ":" + HEDGE_SLOW_START_MS + ":" + TOKEN_MS, backendHedgeFast + ":0:1");
     }
 
     /**
@@ -439,10 +550,17 @@ public final class Bench {
     }
 
     /** Starts one of the benchmark's own processes (test classes + the jar) and waits for its READY line. */
-    private Process startHelper(String name, String javaCommand, List<String> jvm, Class<?> main, String... args)
+    Process startHelper(String name, String javaCommand, List<String> jvm, Class<?> main, String... args)
             throws Exception {
+        return startHelper(name, javaCommand, jvm, "", main, args);
+    }
+
+    /** As above, with {@code extraClassPath} after the test classes and the jar. */
+    Process startHelper(String name, String javaCommand, List<String> jvm, String extraClassPath, Class<?> main,
+                        String... args) throws Exception {
         String cp = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                + java.io.File.pathSeparator + jar.toAbsolutePath();
+                + java.io.File.pathSeparator + jar.toAbsolutePath()
+                + (extraClassPath.isBlank() ? "" : java.io.File.pathSeparator + extraClassPath);
         List<String> cmd = new ArrayList<>(List.of(javaCommand));
         cmd.addAll(jvm);
         cmd.addAll(List.of("-Dbench.maxSeconds=1800", "-cp", cp, main.getName()));
@@ -466,11 +584,20 @@ public final class Bench {
 
     /** The shipped configuration minus its providers and tasks, plus the benchmark's. */
     String config(int port, boolean inflightRun) throws IOException {
+        return config(port, inflightRun, "");
+    }
+
+    /** As above, then {@code extra} (keys the benchmark's block does not set). */
+    String config(int port, boolean inflightRun, String extra) throws IOException {
         StringBuilder c = new StringBuilder();
         try (ZipFile z = new ZipFile(jar.toFile())) {
             String shipped = new String(z.getInputStream(z.getEntry("application.properties")).readAllBytes(),
                     StandardCharsets.UTF_8);
+            // a key of extra replaces the shipped line (one line per key: which of two would win is the loader's)
+            Set<String> replaced = new HashSet<>();
+            extra.lines().filter(l -> l.contains("=")).forEach(l -> replaced.add(l.substring(0, l.indexOf('=')).trim()));
             shipped.lines().filter(l -> !l.startsWith("pool.providers.") && !l.startsWith("pool.tasks."))
+                    .filter(l -> !l.contains("=") || !replaced.contains(l.substring(0, l.indexOf('=')).trim()))
                     .forEach(l -> c.append(l).append('\n'));
         }
         c.append("\n## --- Benchmark (bench/run.sh) ---\n");
@@ -488,8 +615,17 @@ public final class Bench {
         task(c, "vote0", "v1,v2,v3", "VOTING", 1500);
         task(c, "vote50", "w1,w2,w3", "VOTING", 1500);
         task(c, "slow", "slow", "FASTEST", slowDeadline);
+        // the streaming and hedging cells' engines (FastBackend's generating ports)
+        provider(c, "tokens", backendTokens, 256);
+        provider(c, "held", backendHeld, inflightRun ? slowConcurrency : 256);
+        provider(c, "hslow", backendHedgeSlow, 16);
+        provider(c, "hfast", backendHedgeFast, 16);
+        task(c, STREAM_TASK, "tokens", "FASTEST", 5000);
+        task(c, HELD_TASK, "held", "FASTEST", HELD_DEADLINE_MS, HELD_TOKENS);
+        task(c, HEDGE_TASK, "hslow,hfast", "FASTEST", 1500);
+        c.append("pool.tasks.").append(HEDGE_TASK).append(".hedge-after-ms=").append(HEDGE_AFTER_MS).append('\n');
         c.append("pool.judge.prompt=prompts/bench.md\n");
-        c.append("pool.limits.max-deadline-ms=").append(Math.max(1500, slowDeadline)).append('\n');
+        c.append("pool.limits.max-deadline-ms=").append(Math.max(HELD_DEADLINE_MS, slowDeadline)).append('\n');
         c.append("pool.http.port=").append(port).append('\n');
         c.append("pool.grpc.port=").append(freePort()).append('\n');
         if (inflightRun) {
@@ -497,6 +633,7 @@ public final class Bench {
             // connection to the backend (and a bulkhead slot: the provider's max-concurrency, raised above).
             c.append("pool.http.max-connections=").append(slowConcurrency).append('\n');
         }
+        c.append(extra);
         return c.toString();
     }
 
@@ -509,11 +646,16 @@ public final class Bench {
     }
 
     private static void task(StringBuilder c, String name, String providers, String strategy, long deadlineMs) {
+        task(c, name, providers, strategy, deadlineMs, 16);
+    }
+
+    private static void task(StringBuilder c, String name, String providers, String strategy, long deadlineMs,
+                             int maxTokens) {
         String k = "pool.tasks." + name + ".";
         c.append(k).append("providers=").append(providers).append('\n');
         c.append(k).append("strategy=").append(strategy).append('\n');
         c.append(k).append("prompt=prompts/bench.md\n");
-        c.append(k).append("max-tokens=16\n");
+        c.append(k).append("max-tokens=").append(maxTokens).append('\n');
         c.append(k).append("deadline-ms=").append(deadlineMs).append('\n');
     }
 
@@ -539,7 +681,7 @@ public final class Bench {
         return "http://127.0.0.1:" + bareProxy50 + "/api/chat";
     }
 
-    private static String poolUrl(Service svc) {
+    static String poolUrl(Service svc) {
         return "http://127.0.0.1:" + svc.port + "/v1/infer";
     }
 
@@ -548,7 +690,10 @@ public final class Bench {
         doc.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         doc.put("mode", mode.name());
         doc.put("runs", mode.runs());
-        doc.put("command", "bash bench/run.sh" + (mode == FULL ? "" : " --" + mode.name()));
+        doc.put("command", "bash bench/run.sh" + (mode == FULL ? "" : " --" + mode.name())
+                + (cells.equals(DEFAULT_CELLS) ? "" : " --cells " + String.join(",", ALL_CELLS.stream()
+                        .filter(cells::contains).toList())));
+        doc.put("cells", ALL_CELLS.stream().filter(cells::contains).toList());
         doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
                 "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 "service_java", System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "same"),
@@ -577,6 +722,10 @@ public final class Bench {
         try (var files = Files.walk(work)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
+    }
+
+    boolean cacheAvailable() {
+        return cacheAvailable;
     }
 
     static int freePort() throws IOException {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +43,12 @@ final class Service implements AutoCloseable {
     /** Starts the service and returns once it has answered {@code probeBody} with a 200. */
     static Service start(Path jar, Path workDir, String config, List<String> jvmOptions, int port, String probeBody)
             throws IOException, InterruptedException {
+        return start(jar, workDir, config, jvmOptions, port, probeBody, Map.of());
+    }
+
+    /** As above, the probe sending {@code probeHeaders} (a credential when auth is on). */
+    static Service start(Path jar, Path workDir, String config, List<String> jvmOptions, int port, String probeBody,
+                         Map<String, String> probeHeaders) throws IOException, InterruptedException {
         Files.createDirectories(workDir.resolve("prompts"));
         Files.writeString(workDir.resolve("prompts/bench.md"), "{{prompt}}\n");
         Files.writeString(workDir.resolve("application.properties"), config);
@@ -56,9 +63,11 @@ final class Service implements AutoCloseable {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
+        HttpRequest.Builder probeRequest = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/infer"))
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(5))
-                .POST(HttpRequest.BodyPublishers.ofString(probeBody)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(probeBody));
+        probeHeaders.forEach(probeRequest::header);
+        HttpRequest probe = probeRequest.build();
         long until = t0 + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < until) {
             if (!p.isAlive()) {
@@ -116,6 +125,11 @@ final class Service implements AutoCloseable {
     /** The peak resident set size since the process started (the kernel's VmHWM), in MB. */
     double peakRssMb() {
         return Math.max(peakRssKb, statusField("VmHWM")) / 1024.0;
+    }
+
+    /** The resident set size now (VmRSS), in MB. */
+    double rssMb() {
+        return statusField("VmRSS") / 1024.0;
     }
 
     private void readStatus() {

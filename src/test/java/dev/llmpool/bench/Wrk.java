@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,8 +65,14 @@ final class Wrk {
 
     Result run(String url, String jsonBody, int connections, int seconds, int timeoutSeconds)
             throws IOException, InterruptedException {
+        return run(url, jsonBody, Map.of(), connections, seconds, timeoutSeconds);
+    }
+
+    /** As above, with extra request headers (e.g. a credential). */
+    Result run(String url, String jsonBody, Map<String, String> headers, int connections, int seconds,
+               int timeoutSeconds) throws IOException, InterruptedException {
         Path script = Files.createTempFile(scripts, "wrk-", ".lua");
-        Files.writeString(script, lua(jsonBody), StandardCharsets.UTF_8);
+        Files.writeString(script, lua(jsonBody, headers), StandardCharsets.UTF_8);
         int threads = Math.min(2, connections);
         List<String> cmd = List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s",
                 "--timeout", timeoutSeconds + "s", "-s", script.toString(), url);
@@ -94,9 +101,12 @@ final class Wrk {
     }
 
     /** wrk's percentiles come from its own histogram in microseconds; printed as JSON for the parser above. */
-    private static String lua(String body) {
+    private static String lua(String body, Map<String, String> headers) {
+        StringBuilder extra = new StringBuilder();
+        headers.forEach((k, v) -> extra.append("wrk.headers[\"").append(k).append("\"] = [==[").append(v).append("]==]\n"));
         return "wrk.method = \"POST\"\n"
                 + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + extra
                 + "wrk.body = [==[" + body + "]==]\n"
                 + "done = function(summary, latency, requests)\n"
                 + "  local e = summary.errors\n"
