@@ -54,7 +54,7 @@ public final class Bench {
 
     /** Every cell, in the order they run; {@code --cells} picks some. */
     static final List<String> ALL_CELLS = List.of("latency", "inflight", "doors", "auth", "log", "ttft", "streams",
-            "hedge", "kafka", "targets");
+            "hedge", "kafka", "burst", "admission", "semantic", "tracing", "targets");
     /** What a run without {@code --cells} measures (the cells of issue 7; BenchSmokeIT runs these). */
     static final Set<String> DEFAULT_CELLS = Set.of("latency", "inflight");
 
@@ -73,6 +73,8 @@ public final class Bench {
     static final String STREAM_TASK = "stream20";
     static final String HELD_TASK = "held";
     static final String HEDGE_TASK = "hedged";
+    /** The admission cell's backend: as issue 19's admission test has it. */
+    static final long ADMISSION_BACKEND_MS = 20;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     final Mode mode;
@@ -90,6 +92,8 @@ public final class Bench {
     private final String kafkaClassPath;
     int backend0;
     int backend50;
+    /** The admission cell's 20 ms backend. */
+    int backend20;
     private int backendSlow;
     /** Generating engines (FastBackend's third number): a token every 20 ms (time to first token). */
     int backendTokens;
@@ -247,6 +251,10 @@ public final class Bench {
                 }
                 if (cells.contains("kafka")) {
                     new KafkaCell(this, kafkaClassPath).run(rep);
+                }
+                if (cells.contains("burst") || cells.contains("admission") || cells.contains("semantic")
+                        || cells.contains("tracing")) {
+                    new RoutingCells(this).run(rep, cells);
                 }
             }
         } finally {
@@ -500,6 +508,7 @@ public final class Bench {
         }
         backend0 = freePort();
         backend50 = freePort();
+        backend20 = freePort();
         backendSlow = freePort();
         backendTokens = freePort();
         backendHeld = freePort();
@@ -513,7 +522,7 @@ public final class Bench {
     private Process startBackend() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return startHelper("backend", java, List.of("-Xmx256m", "-XX:+UseParallelGC"), FastBackend.class,
-                backend0 + ":0", backend50 + ":50", backendSlow + ":" + mode.slowMs(),
+                backend0 + ":0", backend50 + ":50", backend20 + ":" + ADMISSION_BACKEND_MS, backendSlow + ":" + mode.slowMs(),
                 backendTokens + ":0:" + TOKEN_MS, backendHeld + ":0:" + HELD_TOKEN_MS,
                 backendHedgeSlow + ":" + HEDGE_SLOW_START_MS + ":" + TOKEN_MS, backendHedgeFast + ":0:1");
     }
@@ -637,7 +646,7 @@ public final class Bench {
         return c.toString();
     }
 
-    private static void provider(StringBuilder c, String name, int port, int maxConcurrency) {
+    static void provider(StringBuilder c, String name, int port, int maxConcurrency) {
         String k = "pool.providers." + name + ".";
         c.append(k).append("url=http://127.0.0.1:").append(port).append('\n');
         c.append(k).append("kind=ollama\n");
@@ -645,7 +654,7 @@ public final class Bench {
         c.append(k).append("max-concurrency=").append(maxConcurrency).append('\n');
     }
 
-    private static void task(StringBuilder c, String name, String providers, String strategy, long deadlineMs) {
+    static void task(StringBuilder c, String name, String providers, String strategy, long deadlineMs) {
         task(c, name, providers, strategy, deadlineMs, 16);
     }
 

@@ -51,6 +51,18 @@ final class Report {
         if (cells.contains("kafka")) {
             kafka(rows, s);
         }
+        if (cells.contains("burst")) {
+            burst(rows, s);
+        }
+        if (cells.contains("admission")) {
+            admission(rows, s);
+        }
+        if (cells.contains("semantic")) {
+            semantic(rows, s);
+        }
+        if (cells.contains("tracing")) {
+            tracing(rows, s);
+        }
         if (cells.contains("targets")) {
             targets(rows, mode, s, cacheAvailable);
         }
@@ -250,6 +262,43 @@ final class Report {
                 String.format(Locale.ROOT, "%.2f (%.0f answers, %.0f hedged, %.0f errors)", ratio,
                         s.median("hedge.c1.requests"), s.median("hedge.c1.hedged"), errors),
                 "≤ 1.1", ratio <= 1.1 && errors == 0));
+    }
+
+    private static void burst(List<Row> rows, Samples s) {
+        double errors = s.median("burst.errors");
+        rows.add(new Row(String.format("Bursts of %d requests at once, FASTEST over 3 providers of %d slots (50 ms),"
+                        + " %d bursts: errors", RoutingCells.BURST, RoutingCells.SLOTS, RoutingCells.BURSTS),
+                String.format(Locale.ROOT, "%.0f (p50 %.1f ms, max %.1f ms)", errors, s.median("burst.p50_ms"),
+                        s.median("burst.max_ms")),
+                "0", errors == 0));
+    }
+
+    private static void admission(List<Row> rows, Samples s) {
+        double errors = s.median("admission.errors");
+        rows.add(new Row(String.format("Admission: %d callers at once, 1 provider of %d slots (%d ms), deadline %d ms:"
+                        + " errors", RoutingCells.CALLERS, RoutingCells.SLOTS, Bench.ADMISSION_BACKEND_MS,
+                        RoutingCells.ADMISSION_DEADLINE_MS),
+                String.format(Locale.ROOT, "%.0f (wait for a slot p50 %.1f ms, max %.1f ms)", errors,
+                        s.median("admission.wait_p50_ms"), s.median("admission.wait_max_ms")),
+                "0", errors == 0));
+    }
+
+    private static void semantic(List<Row> rows, Samples s) {
+        rows.add(new Row("Semantic grouping (similarity=semantic): embedding p50 per answer (the pool's own meter)",
+                String.format(Locale.ROOT, "%.2f ms", s.median("semantic.embed_p50_ms")), "(reported)", null));
+        rows.add(new Row("VOTING over 3 providers, c=1, backend 0 ms: semantic added p50 over exact",
+                String.format(Locale.ROOT, "%+.2f ms (%.0f errors)", s.median("semantic.c1.added_p50_ms"),
+                        s.median("semantic.c1.errors")), "(reported)", null));
+    }
+
+    private static void tracing(List<Row> rows, Samples s) {
+        double added = s.median("tracing.c1.added_p50_ms");
+        double errors = s.median("tracing.c1.errors");
+        rows.add(new Row("Tracing on (OTLP/HTTP to a local sink), c=1, backend 0 ms: p50 over tracing off",
+                String.format(Locale.ROOT, "%+.3f ms (on %.3f, off %.3f; %.0f errors; %.0f exports)", added,
+                        s.median("tracing.c1.on_p50_ms"), s.median("tracing.c1.off_p50_ms"), errors,
+                        s.median("tracing.exports")),
+                "≤ 0.05 ms", added <= 0.05 && errors == 0));
     }
 
     private static void kafka(List<Row> rows, Samples s) {
