@@ -16,8 +16,8 @@ import dev.llmpool.cache.RedisStore;
 import dev.llmpool.config.ConfigStore;
 
 /**
- * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits} /
- * {@code chargeTokens} (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
+ * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits}
+ * (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
  * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off.
  */
 public final class AccessSetup {
@@ -42,7 +42,6 @@ public final class AccessSetup {
         r.bind("requireAdmin", new RequireAdmin(authenticator));
         TenantLimits limits = new TenantLimits(redis != null ? new RedisBuckets(redis) : new LocalBuckets(), meters);
         r.bind("tenantLimits", limits);
-        r.bind("chargeTokens", limits.chargeStep());
         r.bind("healthForCaller", new HealthForCaller(authenticator,
                 r.lookupByNameAndType("healthReporter", Processor.class), mapper));
         if (!access.get().enabled()) {

@@ -73,9 +73,22 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
         String model = call != null ? call.provider().model() : null;
         Exception e = branch.getException();
         if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
-            return new Attempt(provider, model, reply, null);
+            return new Attempt(provider, model, withFinishReason(reply, call), null);
         }
         return new Attempt(provider, model, null, FailureReasons.describe(e));
+    }
+
+    /**
+     * The backend's own finish reason; derived only when it gave none: "length" when the answer used up the
+     * call's token budget, "stop" otherwise.
+     */
+    private static ProviderReply withFinishReason(ProviderReply r, ProviderCall call) {
+        if (r.finishReason() != null) {
+            return r;
+        }
+        String derived = call != null && r.completionTokens() >= call.maxTokens() ? "length" : "stop";
+        return new ProviderReply(r.provider(), r.model(), r.content(), r.promptTokens(), r.completionTokens(),
+                r.latencyMs(), derived);
     }
 
     /** The error when no answer can be given: 504 if the clock ran out first, else 503 with each provider's reason. */
@@ -88,13 +101,8 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
         return new ApiException(503, "no_provider_available", "no provider could answer", null, details);
     }
 
-    protected static Outcome single(Strategy kind, ProviderReply winner, List<Attempt> used) {
-        long prompt = 0;
-        long completion = 0;
-        for (Attempt a : used) {
-            prompt += a.reply().promptTokens();
-            completion += a.reply().completionTokens();
-        }
-        return new Outcome(winner, kind, List.of(), false, null, null, null, prompt, completion);
+    /** An outcome with one chosen answer; the usage total counts every answer the tally holds. */
+    protected static Outcome single(Strategy kind, ProviderReply winner, Tally tally) {
+        return new Outcome(winner, kind, List.of(), false, null, null, null, UsageTotal.of(tally));
     }
 }

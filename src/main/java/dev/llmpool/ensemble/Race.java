@@ -287,6 +287,7 @@ final class Race {
         // Calls still running can only lose now: their permits are back before the caller has the answer.
         end(losers, late && failure == null);
         exchange.setProperty(BackendWait.PROPERTY, backendWait.nanos());
+        exchange.setProperty(UsageTotal.PROPERTY, UsageTotal.of(tally));
         CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
         if (caller != null) {
             caller.clear();

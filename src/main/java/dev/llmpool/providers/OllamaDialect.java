@@ -53,7 +53,8 @@ public final class OllamaDialect implements Dialect {
         }
         String model = body.path("model").asText(provider.model());
         return new ProviderReply(provider.name(), model, content.asText(),
-                Dialect.longOr(body, "prompt_eval_count"), Dialect.longOr(body, "eval_count"), latencyMs);
+                Dialect.longOr(body, "prompt_eval_count"), Dialect.longOr(body, "eval_count"), latencyMs,
+                Dialect.textOr(body, "done_reason"));
     }
 
     @Override

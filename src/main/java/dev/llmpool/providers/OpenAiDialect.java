@@ -58,7 +58,8 @@ public final class OpenAiDialect implements Dialect {
         }
         JsonNode usage = body.get("usage");
         return new ProviderReply(provider.name(), body.path("model").asText(provider.model()), content.asText(),
-                Dialect.longOr(usage, "prompt_tokens"), Dialect.longOr(usage, "completion_tokens"), latencyMs);
+                Dialect.longOr(usage, "prompt_tokens"), Dialect.longOr(usage, "completion_tokens"), latencyMs,
+                Dialect.textOr(body.path("choices").path(0), "finish_reason"));
     }
 
     @Override
