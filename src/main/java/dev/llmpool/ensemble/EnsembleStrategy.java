@@ -73,9 +73,15 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
         String model = call != null ? call.provider().model() : null;
         Exception e = branch.getException();
         if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
-            return new Attempt(provider, model, withFinishReason(reply, call), null);
+            ProviderReply answer = withFinishReason(reply, call);
+            return new Attempt(provider, model, answer, call == null ? null : FormatCheck.problem(call.format(), answer));
         }
         return new Attempt(provider, model, null, FailureReasons.describe(e));
+    }
+
+    static ApiException invalidOutput(Map<String, Object> details) {
+        return new ApiException(502, "invalid_model_output", "no provider gave an answer in the format asked for",
+                null, details);
     }
 
     /**
@@ -91,12 +97,18 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
                 r.latencyMs(), derived);
     }
 
-    /** The error when no answer can be given: 504 if the clock ran out first, else 503 with each provider's reason. */
+    /**
+     * The error when no answer can be given: 504 if the clock ran out first; else 502 when a backend answered but
+     * not in the format asked for; else 503. Each names every provider's reason.
+     */
     protected static ApiException noAnswer(Tally tally, boolean deadlineReached) {
-        Map<String, Object> details = Map.of("providers", tally.failures());
+        Map<String, Object> details = Map.of("providers", deadlineReached ? tally.failuresAtDeadline() : tally.failures());
         if (deadlineReached) {
             return new ApiException(504, "deadline_exceeded", "no answer within the deadline of "
                     + (tally.plan().deadlineNanos() - tally.plan().startedNanos()) / 1_000_000 + " ms", null, details);
+        }
+        if (tally.attempts().stream().anyMatch(Attempt::invalidOutput)) {
+            return invalidOutput(details);
         }
         return new ApiException(503, "no_provider_available", "no provider could answer", null, details);
     }

@@ -207,7 +207,11 @@ final class Race {
                         plan.requestId(), plan.task(), last.provider(), sink != null, last.failure());
             }
             Tally tally = aggregate.getProperty(EnsembleStrategy.TALLY, Tally.class);
-            if (winner == branch && !last.succeeded()) {
+            if (winner == branch && last.invalidOutput()) {
+                // its tokens went out as they came: no other provider can take over without a second answer
+                failure = EnsembleStrategy.invalidOutput(Map.of("providers", tally.failures()));
+                finishNow = true;
+            } else if (winner == branch && !last.succeeded()) {
                 failure = new ApiException(503, "provider_failed_mid_stream", "provider '" + last.provider()
                         + "' failed after its answer had begun streaming: " + last.failure(), null,
                         Map.of("providers", tally.failures()));

@@ -40,9 +40,22 @@ final class GrpcChunkSink implements ChunkSink {
         }
     }
 
+    /**
+     * The client cancelled or disconnected. A call cancelled because its deadline passed is not the caller leaving:
+     * the race's own deadline (the same, applied to the request) ends it, and the request counts as a 504, not 499.
+     */
     @Override
     public void onCancel(Runnable action) {
-        call.addListener(context -> action.run(), Runnable::run);
+        call.addListener(context -> {
+            if (!deadlinePassed(context)) {
+                action.run();
+            }
+        }, Runnable::run);
+    }
+
+    static boolean deadlinePassed(Context context) {
+        return context.cancellationCause() instanceof java.util.concurrent.TimeoutException
+                || (context.getDeadline() != null && context.getDeadline().isExpired());
     }
 
     /** Chunks sent so far; 0 means the answer has not been streamed (a strategy that needs whole answers, a cache hit). */
