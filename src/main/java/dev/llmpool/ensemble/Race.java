@@ -40,8 +40,8 @@ import dev.llmpool.streaming.ChunkSink;
  * (its own timer, or a call that ran out of the same budget);</li>
  * <li>ending the losers: every call still running then is ended ({@link CallHandle}), so its permit is free before
  * the caller has the answer and its backend connection closes (the model stops generating); the breaker counts it
- * as a timeout (it had not answered when the outcome was decided or the deadline passed), or neither way when the
- * caller left;</li>
+ * as a timeout when the deadline passed, and neither way when the outcome was decided without it or the caller
+ * left;</li>
  * <li>stats (each reply's latency and success, for WEIGHTED) and the time spent waiting on backends
  * ({@code llmpool.backendWaitNanos}).</li>
  * </ul>
@@ -126,7 +126,7 @@ final class Race {
         branch.setProperty(FIRED_NANOS, System.nanoTime());
         branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
-                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
+                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages(), plan.sampling()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());
         running.add(branch);
         backendWait.callStarted();
@@ -309,19 +309,18 @@ final class Race {
     }
 
     /**
-     * Ends calls whose answers are no longer wanted (see CallHandle). One that had not answered when the outcome was
-     * decided or the deadline passed counts as its provider's timeout, as it did when it ran on into its budget (so
-     * a provider that hangs still opens its breaker); the calls of a caller who left count neither way.
+     * Ends calls whose answers are no longer wanted (see CallHandle). One that had not answered when the deadline
+     * passed counts as its provider's timeout, as it would have had it run on into its budget (so a provider that
+     * hangs still opens its breaker). One cut because the outcome was decided without it, or because the caller
+     * left, counts neither way: a slower provider is not a failing one.
      */
     private void end(List<Exchange> calls, boolean deadlinePassed) {
         for (Exchange branch : calls) {
             CallHandle handle = CallHandle.of(branch);
-            if (callerLeft) {
-                handle.cancel();
-            } else if (deadlinePassed) {
+            if (deadlinePassed && !callerLeft) {
                 handle.timeOut("no answer within the request's deadline");
             } else {
-                handle.timeOut("no answer by the time the outcome was decided");
+                handle.cancel();
             }
         }
     }

@@ -84,6 +84,9 @@ public class OllamaRequestMapper implements Processor {
                 }
             }
             copy(core, "temperature", options.get("temperature"));
+            for (String sampling : new String[] {"top_p", "stop", "seed"}) {
+                copy(core, sampling, options.get(sampling));
+            }
         }
         JsonNode format = body.get("format");
         if (format != null && !format.isNull() && !(format.isTextual() && format.asText().isEmpty())) {

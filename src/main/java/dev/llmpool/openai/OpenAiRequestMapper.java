@@ -63,6 +63,9 @@ public class OpenAiRequestMapper implements Processor {
         JsonNode maxTokens = present(body, "max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         copy(core, "max_tokens", maxTokens);
         copy(core, "temperature", body.get("temperature"));
+        for (String sampling : new String[] {"top_p", "stop", "seed"}) {
+            copy(core, sampling, body.get(sampling));
+        }
         copy(core, "format", format(body.get("response_format")));
         for (String extension : new String[] {"strategy", "deadline_ms", "cache"}) {
             copy(core, extension, body.get(extension));

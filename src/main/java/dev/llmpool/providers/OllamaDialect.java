@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.llmpool.api.ChatMessage;
+import dev.llmpool.api.Sampling;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -38,6 +39,16 @@ public final class OllamaDialect implements Dialect {
         options.put("num_predict", call.maxTokens());
         if (call.temperature() != null) {
             options.put("temperature", call.temperature());
+        }
+        Sampling s = call.sampling();
+        if (s.topP() != null) {
+            options.put("top_p", s.topP());
+        }
+        if (s.stop() != null) {
+            s.stop().forEach(options.withArray("stop")::add);
+        }
+        if (s.seed() != null) {
+            options.put("seed", s.seed());
         }
         if (call.format() != null) {
             body.set("format", call.format());

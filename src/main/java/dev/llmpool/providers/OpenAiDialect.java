@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.llmpool.api.ChatMessage;
+import dev.llmpool.api.Sampling;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -37,6 +38,16 @@ public final class OpenAiDialect implements Dialect {
         body.put("max_tokens", call.maxTokens());
         if (call.temperature() != null) {
             body.put("temperature", call.temperature());
+        }
+        Sampling s = call.sampling();
+        if (s.topP() != null) {
+            body.put("top_p", s.topP());
+        }
+        if (s.stop() != null) {
+            s.stop().forEach(body.withArray("stop")::add);
+        }
+        if (s.seed() != null) {
+            body.put("seed", s.seed());
         }
         if (call.format() != null) {
             ObjectNode rf = body.putObject("response_format");

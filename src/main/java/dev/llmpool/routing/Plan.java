@@ -15,6 +15,7 @@ import dev.llmpool.ensemble.Strategy;
  * @param skipped       providers of the task left out before the call (health DOWN), with the reason
  * @param messages      the conversation sent to the backends, the rendered prompt as its last user message; null
  *                      for a single prompt (the task API)
+ * @param sampling      the caller's top_p, stop and seed, for every backend call
  */
 public record Plan(
         String requestId,
@@ -33,7 +34,8 @@ public record Plan(
         long startedNanos,
         long deadlineNanos,
         java.util.Map<String, String> skipped,
-        List<dev.llmpool.api.ChatMessage> messages) {
+        List<dev.llmpool.api.ChatMessage> messages,
+        dev.llmpool.api.Sampling sampling) {
 
     /** A plan for a single prompt (the task API). */
     public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
@@ -41,7 +43,8 @@ public record Plan(
                 long hedgeAfterMs, double consensusThreshold, long startedNanos, long deadlineNanos,
                 java.util.Map<String, String> skipped) {
         this(requestId, task, strategy, providers, judge, judgePrompt, prompt, userPrompt, maxTokens, temperature, format,
-                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, null);
+                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, null,
+                dev.llmpool.api.Sampling.NONE);
     }
 
     public long remainingMillis() {

@@ -85,7 +85,8 @@ public class TaskResolver implements Processor {
                 started,
                 started + deadlineMs * 1_000_000L,
                 Map.copyOf(skipped),
-                req.messages() == null ? null : ChatMessage.withLastUserContent(req.messages(), prompt)));
+                req.messages() == null ? null : ChatMessage.withLastUserContent(req.messages(), prompt),
+                req.sampling()));
     }
 
     /** The request's time budget in milliseconds: the caller's {@code deadline_ms}, or the task's. */
