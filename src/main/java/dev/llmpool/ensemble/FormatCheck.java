@@ -3,6 +3,7 @@ package dev.llmpool.ensemble;
 import java.io.IOException;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Error;
@@ -19,7 +20,8 @@ import dev.llmpool.providers.ProviderReply;
  */
 final class FormatCheck {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Text after the JSON value ("{...} Hope this helps!") makes the answer invalid JSON, as a client's parser sees it. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** Schemas that name no dialect ({@code $schema}) are read as the latest draft, as OpenAI's structured outputs are. */
     private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
     private static final int MAX_ERRORS_NAMED = 3;

@@ -100,7 +100,7 @@ class BehindEnginesTest extends PoolTestSupport {
     void answersThatMissTheSchemaDoNotVoteAndNoneValidIsA502NamingEachProvider() {
         String schema = "{\"type\":\"object\",\"required\":[\"city\"],\"properties\":{\"city\":{\"type\":\"string\"}}}";
         A.model("phi3:mini").answer("{\"town\": \"Oslo\"}");
-        B.model("llama3.1:8b").answer("not json at all");
+        B.model("llama3.1:8b").answer("{\"city\": \"Oslo\"} Hope this helps!");
         C.model("gemma2:9b").answer("{\"city\": 42}");
         HttpResponse<String> r = infer("{\"task\":\"vote3\",\"prompt\":\"x\",\"format\":" + schema + "}");
         assertEquals(502, r.statusCode(), r.body());
