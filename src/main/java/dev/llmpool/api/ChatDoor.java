@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 
 import dev.llmpool.config.Limits;
-import dev.llmpool.config.PoolConfig;
 
 /**
  * What the OpenAI- and Ollama-compatible doors share on the way in: reading the caller's JSON body, checking its
@@ -183,7 +182,7 @@ public final class ChatDoor {
      * cache entries), and model names that may name a provider.
      */
     public static void enterCore(Exchange exchange, ObjectMapper mapper, String api, ObjectNode core,
-                                 List<ChatMessage> conversation, PoolConfig config) throws JsonProcessingException {
+                                 List<ChatMessage> conversation) throws JsonProcessingException {
         exchange.setProperty(API, api);
         exchange.setProperty(RequestContextProcessor.PROVIDER_TASKS, Boolean.TRUE);
         if (conversation != null && !(conversation.size() == 1 && conversation.get(0).role().equals("user"))) {

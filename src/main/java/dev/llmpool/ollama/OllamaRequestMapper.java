@@ -103,7 +103,7 @@ public class OllamaRequestMapper implements Processor {
             exchange.setProperty(STREAM, stream);
             HttpChunkStream.attach(exchange, stream, requestId);
         }
-        ChatDoor.enterCore(exchange, mapper, "ollama", core, messages, pool);
+        ChatDoor.enterCore(exchange, mapper, "ollama", core, messages);
     }
 
     /** Ollama's "load the model" request: chat without messages, generate with an empty prompt. */

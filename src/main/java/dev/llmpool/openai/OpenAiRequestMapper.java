@@ -77,7 +77,7 @@ public class OpenAiRequestMapper implements Processor {
             HttpChunkStream.attach(exchange, stream, requestId);
         }
         exchange.setProperty(MAX_TOKENS_FIELD, present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
-        ChatDoor.enterCore(exchange, mapper, "openai", core, messages, config.currentWithProviderTasks());
+        ChatDoor.enterCore(exchange, mapper, "openai", core, messages);
     }
 
     /** OpenAI's own fields: accepted when valid (see the README for which reach the backends), a 400 otherwise. */
