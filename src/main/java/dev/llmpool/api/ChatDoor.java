@@ -13,8 +13,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 
 import dev.llmpool.config.Limits;
-import dev.llmpool.config.PoolConfig;
-import dev.llmpool.config.TaskConfig;
 
 /**
  * What the OpenAI- and Ollama-compatible doors share on the way in: reading the caller's JSON body, checking its
@@ -28,8 +26,6 @@ public final class ChatDoor {
     public static final String API = "llmpool.api";
     /** Exchange property: the {@code model} the caller named, as given. */
     public static final String MODEL = "llmpool.model";
-    /** Exchange property: the request's max_tokens as the core applies it, to tell "stop" from "length". */
-    public static final String MAX_TOKENS = "llmpool.maxTokens";
 
     private ChatDoor() {
     }
@@ -161,10 +157,9 @@ public final class ChatDoor {
     }
 
     /** The content of the last user message: the task API's {@code prompt}, where the task's template goes. */
-    /** "length" when the answer used up its token budget, "stop" otherwise (backends do not pass their reason on). */
-    public static String finishReason(Exchange exchange, long completionTokens) {
-        Integer max = exchange.getProperty(MAX_TOKENS, Integer.class);
-        return max != null && completionTokens >= max ? "length" : "stop";
+    /** The answer's finish reason as the backend gave it (the core's {@code finish_reason}); "stop" for an old cached one. */
+    public static String finishReason(JsonNode answer) {
+        return answer.path("finish_reason").asText("stop");
     }
 
     public static String lastUserContent(List<ChatMessage> messages) {
@@ -187,15 +182,8 @@ public final class ChatDoor {
      * cache entries), and model names that may name a provider.
      */
     public static void enterCore(Exchange exchange, ObjectMapper mapper, String api, ObjectNode core,
-                                 List<ChatMessage> conversation, PoolConfig config) throws JsonProcessingException {
+                                 List<ChatMessage> conversation) throws JsonProcessingException {
         exchange.setProperty(API, api);
-        JsonNode given = core.get("max_tokens");
-        TaskConfig task = config.task(core.path("task").asText());
-        if (given != null && given.isIntegralNumber() && given.longValue() > 0) {
-            exchange.setProperty(MAX_TOKENS, given.intValue());
-        } else if (task != null) {
-            exchange.setProperty(MAX_TOKENS, task.maxTokens());
-        }
         exchange.setProperty(RequestContextProcessor.PROVIDER_TASKS, Boolean.TRUE);
         if (conversation != null && !(conversation.size() == 1 && conversation.get(0).role().equals("user"))) {
             exchange.setProperty(ChatMessage.PROPERTY, List.copyOf(conversation));

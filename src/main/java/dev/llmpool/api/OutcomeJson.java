@@ -15,8 +15,8 @@ import dev.llmpool.ensemble.Outcome;
  * body is the request's own fields (request id, task, duration, from_cache) joined with them. The response cache
  * keeps one beside each cached answer: a cache hit renders nothing but those four fields.
  *
- * <p>Field order: request_id, task, content, winner_model, winner_provider, strategy_used, models_queried,
- * duration_ms, from_cache, hedged, usage, then votes, agreement and judge when the strategy has them.
+ * <p>Field order: request_id, task, content, winner_model, winner_provider, strategy_used, finish_reason,
+ * models_queried, duration_ms, from_cache, hedged, usage (the answer's own), usage_total (every call), then votes, agreement and judge when the strategy has them.
  */
 public final class OutcomeJson {
 
@@ -42,6 +42,7 @@ public final class OutcomeJson {
                 g.writeStringField("winner_model", o.winner().model());
                 g.writeStringField("winner_provider", o.winner().provider());
                 g.writeStringField("strategy_used", o.strategy().name());
+                g.writeStringField("finish_reason", o.winner().finishReason());
                 g.writeArrayFieldStart("models_queried");
                 for (String model : o.modelsQueried()) {
                     g.writeString(model);
@@ -56,6 +57,10 @@ public final class OutcomeJson {
                 g.writeObjectFieldStart("usage");
                 g.writeNumberField("prompt_tokens", o.promptTokens());
                 g.writeNumberField("completion_tokens", o.completionTokens());
+                g.writeEndObject();
+                g.writeObjectFieldStart("usage_total");
+                g.writeNumberField("prompt_tokens", o.usageTotal().promptTokens());
+                g.writeNumberField("completion_tokens", o.usageTotal().completionTokens());
                 g.writeEndObject();
                 if (o.votes() != null) {
                     g.writeObjectFieldStart("votes");

@@ -2,6 +2,8 @@ package dev.llmpool.api;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -115,7 +117,54 @@ public class RequestParser implements Processor {
             }
             cache = b;
         }
-        return new InferRequest(task, prompt, maxTokens, deadline, strategy, temperature, format, cache);
+        return new InferRequest(task, prompt, maxTokens, deadline, strategy, temperature, format, cache, null,
+                sampling(f));
+    }
+
+    /** {@code top_p} (0 to 1), {@code stop} (a string or up to 4 strings), {@code seed} (an integer). */
+    private static Sampling sampling(Fields f) {
+        Double topP = null;
+        if (f.topP != null && f.topP != NULL) {
+            if (!(f.topP instanceof Number t) || t.doubleValue() < 0 || t.doubleValue() > 1) {
+                throw ApiException.invalid("top_p", "top_p must be a number from 0 to 1");
+            }
+            topP = t.doubleValue();
+        }
+        List<String> stop = null;
+        if (f.stop != null && f.stop != NULL) {
+            if (f.stop instanceof String one) {
+                stop = List.of(one);
+            } else if (f.stop instanceof JsonNode many && many.isArray() && many.size() <= MAX_STOP
+                    && allText(many)) {
+                stop = new ArrayList<>();
+                for (JsonNode s : many) {
+                    stop.add(s.asText());
+                }
+                stop = List.copyOf(stop);
+            } else {
+                throw ApiException.invalid("stop", "stop must be a string or an array of up to " + MAX_STOP + " strings");
+            }
+        }
+        Long seed = null;
+        if (f.seed != null && f.seed != NULL) {
+            if (!(f.seed instanceof Integer || f.seed instanceof Long)) {
+                throw ApiException.invalid("seed", "seed must be an integer");
+            }
+            seed = ((Number) f.seed).longValue();
+        }
+        return new Sampling(topP, stop, seed);
+    }
+
+    /** As OpenAI's API allows. */
+    private static final int MAX_STOP = 4;
+
+    private static boolean allText(JsonNode array) {
+        for (JsonNode n : array) {
+            if (!n.isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** JSON null, as opposed to a field left out (Java null). */
@@ -127,7 +176,7 @@ public class RequestParser implements Processor {
      */
     private static final class Fields {
         String unknown;  // the first field not in the contract
-        Object task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache;
+        Object task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache, topP, stop, seed;
         Object stream;  // read by InferStream before the route; only checked here
     }
 
@@ -160,6 +209,9 @@ public class RequestParser implements Processor {
                     case "temperature" -> f.temperature = value;
                     case "format" -> f.format = value;
                     case "cache" -> f.cache = value;
+                    case "top_p" -> f.topP = value;
+                    case "stop" -> f.stop = value;
+                    case "seed" -> f.seed = value;
                     case "stream" -> f.stream = value;
                     default -> {
                         if (f.unknown == null) {

@@ -17,8 +17,8 @@ import dev.llmpool.config.ConfigException;
 import dev.llmpool.config.ConfigStore;
 
 /**
- * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits} /
- * {@code chargeTokens} (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
+ * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits}
+ * (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
  * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off; with
  * auth on, refuses to start a queue door that names no configured tenant.
  */
@@ -44,7 +44,6 @@ public final class AccessSetup {
         r.bind("requireAdmin", new RequireAdmin(authenticator));
         TenantLimits limits = new TenantLimits(redis != null ? new RedisBuckets(redis) : new LocalBuckets(), meters);
         r.bind("tenantLimits", limits);
-        r.bind("chargeTokens", limits.chargeStep());
         r.bind("healthForCaller", new HealthForCaller(authenticator,
                 r.lookupByNameAndType("healthReporter", Processor.class), mapper));
         requireQueueTenant(camel, access.get(), "Kafka", "pool.kafka.bootstrap-servers", "pool.kafka.tenant");

@@ -16,7 +16,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.SynchronizationAdapter;
 
@@ -24,8 +23,7 @@ import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.cache.InFlight;
-import dev.llmpool.ensemble.EnsembleProcessor;
-import dev.llmpool.ensemble.Outcome;
+import dev.llmpool.ensemble.UsageTotal;
 
 /**
  * What a tenant may do, checked once the request is parsed (the infer route's {@code tenant-limits} step): the task
@@ -35,9 +33,9 @@ import dev.llmpool.ensemble.Outcome;
  * and {@code RateLimit-Reset}, and is counted in {@code llmpool_rate_limited_total{tenant,reason}}.
  *
  * <p>Limits are Bucket4j token buckets refilled in full once per window (a minute, a day): exact under concurrency,
- * in Redis shared by every instance ({@link RedisBuckets}). Tokens are charged by {@link #chargeStep()} when the
- * backends' answer arrives, with the usage they reported; a request is let in while the budget is above zero, so the
- * last one may overdraw it by its own size. With auth off nothing is limited.
+ * in Redis shared by every instance ({@link RedisBuckets}). Tokens are charged once, when the request ends (answered or
+ * failed), with every call's usage the backends reported ({@link UsageTotal}); a request is let in while the budget is
+ * above zero, so the last one may overdraw it by its own size. With auth off nothing is limited.
  */
 public final class TenantLimits extends AsyncProcessorSupport {
 
@@ -49,16 +47,10 @@ public final class TenantLimits extends AsyncProcessorSupport {
     private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
     /** Requests in flight by tenant and limit (a changed limit starts a new count). */
     private final ConcurrentMap<String, Semaphore> inFlight = new ConcurrentHashMap<>();
-    private final Processor chargeStep = this::charge;
 
     TenantLimits(Buckets buckets, MeterRegistry meters) {
         this.buckets = buckets;
         this.meters = meters;
-    }
-
-    /** After the ensemble: the backends' reported tokens are taken from the tenant's budget. */
-    public Processor chargeStep() {
-        return chargeStep;
     }
 
     @Override
@@ -69,6 +61,7 @@ public final class TenantLimits extends AsyncProcessorSupport {
             return true;
         }
         Tenant tenant = principal.tenant();
+        chargeAtEnd(exchange, tenant);
         InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
         if (!principal.allows(req.task())) {
             exchange.setException(Authenticator.forbidden("tenant '" + tenant.name() + "' may not use task '"
@@ -132,17 +125,21 @@ public final class TenantLimits extends AsyncProcessorSupport {
                         + " requests a minute", rpm, probe.getRemainingTokens(), seconds(probe.getNanosToWaitForRefill())));
     }
 
-    private void charge(Exchange exchange) {
-        Principal principal = exchange.getProperty(Authenticator.PRINCIPAL, Principal.class);
-        Outcome outcome = EnsembleProcessor.outcome(exchange);
-        if (principal == null || outcome == null || Boolean.TRUE.equals(exchange.getProperty(Headers.FROM_CACHE))) {
+    /** What the request's backend calls cost comes off the budget when it ends, whether it was answered or failed. */
+    private void chargeAtEnd(Exchange exchange, Tenant tenant) {
+        BucketConfiguration limits = tokenLimits(tenant);
+        if (limits == null) {
             return;
         }
-        long tokens = outcome.promptTokens() + outcome.completionTokens();
-        BucketConfiguration limits = tokenLimits(principal.tenant());
-        if (limits != null && tokens > 0) {
-            buckets.charge(tokenBucket(principal.tenant()), limits, tokens);
-        }
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                long tokens = Boolean.TRUE.equals(done.getProperty(Headers.FROM_CACHE)) ? 0 : UsageTotal.of(done).tokens();
+                if (tokens > 0) {
+                    buckets.charge(tokenBucket(tenant), limits, tokens);
+                }
+            }
+        });
     }
 
     /** The token budget's bucket: one limit per window that is configured; null when the tenant has none. */

@@ -89,6 +89,7 @@ public final class CacheKeys {
         d.text(req.temperature() == null ? null : req.temperature().toString());
         d.text(canonicalJson(req.format()));
         conversation(d, req);
+        sampling(d, req);
         return d.hex();
     }
 
@@ -104,10 +105,18 @@ public final class CacheKeys {
         d.text(canonicalJson(req.format()));
         d.number(req.cache() ? 1 : 0);
         conversation(d, req);
+        sampling(d, req);
         return d.hex();
     }
 
     /** A door's conversation, turn by turn; nothing for a single prompt, so task API keys stay as they were. */
+    /** The sampling options when the caller gave any; nothing otherwise, so earlier keys stay as they were. */
+    private static void sampling(Digest d, InferRequest req) {
+        if (req.sampling() != null && !req.sampling().isEmpty()) {
+            d.text(req.sampling().key());
+        }
+    }
+
     private static void conversation(Digest d, InferRequest req) {
         if (req.messages() != null) {
             d.number(req.messages().size());

@@ -3,7 +3,8 @@ package dev.llmpool.ensemble;
 import dev.llmpool.providers.ProviderReply;
 
 /**
- * What one provider did for a request: an answer, or why not. Exactly one of the two is set.
+ * What one provider did for a request: an answer, or why not. An answer that does not fit the request's
+ * {@code format} keeps both: the reply (its tokens were spent) and the failure (it does not count as an answer).
  *
  * @param embedding the answer's embedding when the task groups answers by meaning ({@link Similarity#SEMANTIC}); null
  *                  otherwise, or when it could not be computed (the answer is then grouped by its text)
@@ -15,6 +16,11 @@ public record Attempt(String provider, String model, ProviderReply reply, String
     }
 
     public boolean succeeded() {
-        return reply != null;
+        return reply != null && failure == null;
+    }
+
+    /** The backend answered, but not in the format the request asked for. */
+    public boolean invalidOutput() {
+        return reply != null && failure != null;
     }
 }

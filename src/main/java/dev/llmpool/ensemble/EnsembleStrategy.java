@@ -75,28 +75,49 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
         String model = call != null ? call.provider().model() : null;
         Exception e = branch.getException();
         if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
-            return new Attempt(provider, model, reply, null, branch.getProperty(EMBEDDING, float[].class));
+            ProviderReply answer = withFinishReason(reply, call);
+            return new Attempt(provider, model, answer, call == null ? null : FormatCheck.problem(call.format(), answer),
+                    branch.getProperty(EMBEDDING, float[].class));
         }
         return new Attempt(provider, model, null, FailureReasons.describe(e));
     }
 
-    /** The error when no answer can be given: 504 if the clock ran out first, else 503 with each provider's reason. */
+    static ApiException invalidOutput(Map<String, Object> details) {
+        return new ApiException(502, "invalid_model_output", "no provider gave an answer in the format asked for",
+                null, details);
+    }
+
+    /**
+     * The backend's own finish reason; derived only when it gave none: "length" when the answer used up the
+     * call's token budget, "stop" otherwise.
+     */
+    private static ProviderReply withFinishReason(ProviderReply r, ProviderCall call) {
+        if (r.finishReason() != null) {
+            return r;
+        }
+        String derived = call != null && r.completionTokens() >= call.maxTokens() ? "length" : "stop";
+        return new ProviderReply(r.provider(), r.model(), r.content(), r.promptTokens(), r.completionTokens(),
+                r.latencyMs(), derived);
+    }
+
+    /**
+     * The error when no answer can be given: 504 if the clock ran out first; else 502 when a backend answered but
+     * not in the format asked for; else 503. Each names every provider's reason.
+     */
     protected static ApiException noAnswer(Tally tally, boolean deadlineReached) {
-        Map<String, Object> details = Map.of("providers", tally.failures());
+        Map<String, Object> details = Map.of("providers", deadlineReached ? tally.failuresAtDeadline() : tally.failures());
         if (deadlineReached) {
             return new ApiException(504, "deadline_exceeded", "no answer within the deadline of "
                     + (tally.plan().deadlineNanos() - tally.plan().startedNanos()) / 1_000_000 + " ms", null, details);
         }
+        if (tally.attempts().stream().anyMatch(Attempt::invalidOutput)) {
+            return invalidOutput(details);
+        }
         return new ApiException(503, "no_provider_available", "no provider could answer", null, details);
     }
 
-    protected static Outcome single(Strategy kind, ProviderReply winner, List<Attempt> used) {
-        long prompt = 0;
-        long completion = 0;
-        for (Attempt a : used) {
-            prompt += a.reply().promptTokens();
-            completion += a.reply().completionTokens();
-        }
-        return new Outcome(winner, kind, List.of(), false, null, null, null, prompt, completion);
+    /** An outcome with one chosen answer; the usage total counts every answer the tally holds. */
+    protected static Outcome single(Strategy kind, ProviderReply winner, Tally tally) {
+        return new Outcome(winner, kind, List.of(), false, null, null, null, UsageTotal.of(tally));
     }
 }

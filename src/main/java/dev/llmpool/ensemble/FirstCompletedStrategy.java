@@ -31,6 +31,6 @@ public class FirstCompletedStrategy extends EnsembleStrategy {
         if (ok.isEmpty()) {
             throw noAnswer(tally, deadlineReached);
         }
-        return single(kind(), ok.get(0).reply(), List.of(ok.get(0)));
+        return single(kind(), ok.get(0).reply(), tally);
     }
 }

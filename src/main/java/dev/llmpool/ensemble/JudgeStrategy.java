@@ -27,7 +27,7 @@ public class JudgeStrategy extends EnsembleStrategy {
             throw noAnswer(tally, deadlineReached);
         }
         Attempt best = ok.stream().max(Comparator.comparingDouble(a -> tally.weightOf(a.provider()))).orElseThrow();
-        return single(kind(), best.reply(), ok);
+        return single(kind(), best.reply(), tally);
     }
 
     /** The successful candidates in the task's provider order: the numbering the judge sees. */

@@ -40,7 +40,12 @@ public class JudgeVerdict implements Processor {
         // The candidates' window (a share of the budget) counts as the deadline for them: 504, not 503.
         Long window = exchange.getProperty(JudgeCandidates.BRANCH_DEADLINE, Long.class);
         boolean deadlinePassed = System.nanoTime() >= (window != null ? window : plan.deadlineNanos());
-        Outcome fallback = strategy.decide(tally, deadlinePassed); // throws 503/504 when there is no candidate
+        UsageTotal total = UsageTotal.of(tally);
+        if (exchange.getIn().getBody() instanceof ProviderReply verdict) {
+            total = total.plus(verdict); // the judge's own call is part of what the request cost
+        }
+        exchange.setProperty(UsageTotal.PROPERTY, total);
+        Outcome fallback = decideCandidates(tally, deadlinePassed, window, plan); // 503/504 when there is no candidate
         List<Attempt> candidates = JudgeStrategy.candidates(tally);
         String judgeProvider = exchange.getProperty(JudgeCall.JUDGE_PROVIDER, String.class);
         Map<String, Object> judge = new LinkedHashMap<>();
@@ -53,8 +58,7 @@ public class JudgeVerdict implements Processor {
             if (choice != null) {
                 ProviderReply winner = candidates.get(choice - 1).reply();
                 exchange.setProperty(Race.OUTCOME, new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
-                        judge, fallback.promptTokens() + verdict.promptTokens(),
-                        fallback.completionTokens() + verdict.completionTokens()));
+                        judge, total));
                 return;
             }
         } else {
@@ -63,7 +67,25 @@ public class JudgeVerdict implements Processor {
             judge.put("reason", "judge failed: " + FailureReasons.describe(e));
         }
         exchange.setProperty(Race.OUTCOME, new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
-                null, judge, fallback.promptTokens(), fallback.completionTokens()));
+                null, judge, total));
+    }
+
+    /**
+     * The strategy's fallback over the candidates. Its 504 names the time the candidates really had: their window,
+     * the share of the deadline left before the judge's turn, not the whole deadline.
+     */
+    private Outcome decideCandidates(Tally tally, boolean deadlinePassed, Long window, Plan plan) {
+        try {
+            return strategy.decide(tally, deadlinePassed);
+        } catch (dev.llmpool.api.ApiException e) {
+            if (e.status() != 504 || window == null || window >= plan.deadlineNanos()) {
+                throw e;
+            }
+            throw new dev.llmpool.api.ApiException(504, e.code(), "no candidate answer within the "
+                    + (window - plan.startedNanos()) / 1_000_000 + " ms the candidates had (the judge keeps the rest of"
+                    + " the deadline of " + (plan.deadlineNanos() - plan.startedNanos()) / 1_000_000 + " ms)",
+                    null, e.details());
+        }
     }
 
     /** The 1-based choice, or null (with judge.skipped and the reason filled in) when the answer is unusable. */

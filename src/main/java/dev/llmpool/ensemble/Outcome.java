@@ -7,7 +7,8 @@ import dev.llmpool.providers.ProviderReply;
 
 /**
  * The decided answer of an ensemble and how it was reached. {@code votes}, {@code agreement} and
- * {@code judge} are null when the strategy has none.
+ * {@code judge} are null when the strategy has none. {@code usageTotal} is every backend call the request caused;
+ * the answer's own usage is its winner's.
  */
 public record Outcome(
         ProviderReply winner,
@@ -17,10 +18,19 @@ public record Outcome(
         Map<String, Integer> votes,
         Double agreement,
         Map<String, Object> judge,
-        long promptTokens,
-        long completionTokens) {
+        UsageTotal usageTotal) {
 
     public Outcome withQueried(List<String> models, boolean wasHedged) {
-        return new Outcome(winner, strategy, models, wasHedged, votes, agreement, judge, promptTokens, completionTokens);
+        return new Outcome(winner, strategy, models, wasHedged, votes, agreement, judge, usageTotal);
+    }
+
+    /** The answer's own prompt tokens (its provider's call). */
+    public long promptTokens() {
+        return winner.promptTokens();
+    }
+
+    /** The answer's own completion tokens (its provider's call). */
+    public long completionTokens() {
+        return winner.completionTokens();
     }
 }

@@ -44,8 +44,8 @@ import dev.llmpool.tracing.RequestTrace;
  * (its own timer, or a call that ran out of the same budget);</li>
  * <li>ending the losers: every call still running then is ended ({@link CallHandle}), so its permit is free before
  * the caller has the answer and its backend connection closes (the model stops generating); the breaker counts it
- * as a timeout (it had not answered when the outcome was decided or the deadline passed), or neither way when the
- * caller left;</li>
+ * as a timeout when the deadline passed, and neither way when the outcome was decided without it or the caller
+ * left;</li>
  * <li>stats (each reply's latency and success, for WEIGHTED) and the time spent waiting on backends
  * ({@code llmpool.backendWaitNanos});</li>
  * <li>for a task that groups answers by meaning ({@link Similarity#SEMANTIC}), each answer's embedding: computed on
@@ -146,7 +146,7 @@ final class Race {
         branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
         branch.setProperty(RequestTrace.PROPERTY, exchange.getProperty(RequestTrace.PROPERTY)); // the call's span's parent
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
-                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages()));
+                plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages(), plan.sampling()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());
         // Its request's only call now goes first in the provider's queue; hedges and fan-out calls go after those
         branch.setProperty(BreakerPolicy.EXTRA_CALL, !running.isEmpty());
@@ -255,7 +255,11 @@ final class Race {
                         plan.requestId(), plan.task(), last.provider(), sink != null, last.failure());
             }
             Tally tally = aggregate.getProperty(EnsembleStrategy.TALLY, Tally.class);
-            if (winner == branch && !last.succeeded()) {
+            if (winner == branch && last.invalidOutput()) {
+                // its tokens went out as they came: no other provider can take over without a second answer
+                failure = EnsembleStrategy.invalidOutput(Map.of("providers", tally.failures()));
+                finishNow = true;
+            } else if (winner == branch && !last.succeeded()) {
                 failure = new ApiException(503, "provider_failed_mid_stream", "provider '" + last.provider()
                         + "' failed after its answer had begun streaming: " + last.failure(), null,
                         Map.of("providers", tally.failures()));
@@ -335,6 +339,7 @@ final class Race {
         // Calls still running can only lose now: their permits are back before the caller has the answer.
         end(losers, late && failure == null);
         exchange.setProperty(BackendWait.PROPERTY, backendWait.nanos());
+        exchange.setProperty(UsageTotal.PROPERTY, UsageTotal.of(tally));
         CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
         if (caller != null) {
             caller.clear();
@@ -352,19 +357,18 @@ final class Race {
     }
 
     /**
-     * Ends calls whose answers are no longer wanted (see CallHandle). One that had not answered when the outcome was
-     * decided or the deadline passed counts as its provider's timeout, as it did when it ran on into its budget (so
-     * a provider that hangs still opens its breaker); the calls of a caller who left count neither way.
+     * Ends calls whose answers are no longer wanted (see CallHandle). One that had not answered when the deadline
+     * passed counts as its provider's timeout, as it would have had it run on into its budget (so a provider that
+     * hangs still opens its breaker). One cut because the outcome was decided without it, or because the caller
+     * left, counts neither way: a slower provider is not a failing one.
      */
     private void end(List<Exchange> calls, boolean deadlinePassed) {
         for (Exchange branch : calls) {
             CallHandle handle = CallHandle.of(branch);
-            if (callerLeft) {
-                handle.cancel();
-            } else if (deadlinePassed) {
+            if (deadlinePassed && !callerLeft) {
                 handle.timeOut("no answer within the request's deadline");
             } else {
-                handle.timeOut("no answer by the time the outcome was decided");
+                handle.cancel();
             }
         }
     }

@@ -61,4 +61,15 @@ public final class Tally {
         }
         return m;
     }
+
+    /** As {@link #failures()}, and every provider that had not answered when the deadline passed says so. */
+    public Map<String, String> failuresAtDeadline() {
+        Map<String, String> m = failures();
+        for (var p : plan.providers()) {
+            if (!m.containsKey(p.name()) && attempts.stream().noneMatch(a -> a.provider().equals(p.name()))) {
+                m.put(p.name(), "no answer within the deadline");
+            }
+        }
+        return m;
+    }
 }

@@ -40,8 +40,7 @@ public class VotingStrategy extends EnsembleStrategy {
 
     protected Outcome outcome(Tally tally, AnswerGroups g) {
         Attempt winner = g.top().representative(tally);
-        Outcome base = single(kind(), winner.reply(), tally.successes());
-        return new Outcome(base.winner(), kind(), List.of(), false, g.votes(), g.agreement(), null,
-                base.promptTokens(), base.completionTokens());
+        return new Outcome(winner.reply(), kind(), List.of(), false, g.votes(), g.agreement(), null,
+                UsageTotal.of(tally));
     }
 }

@@ -40,10 +40,34 @@ final class GrpcChunkSink implements ChunkSink {
         }
     }
 
+    /**
+     * The client cancelled or disconnected. A call cancelled because its deadline passed is not the caller leaving:
+     * the race's own deadline (the same, applied to the request) ends it, and the request counts as a 504, not 499.
+     */
     @Override
     public void onCancel(Runnable action) {
-        call.addListener(context -> action.run(), Runnable::run);
+        call.addListener(context -> {
+            if (!deadlinePassed(context)) {
+                action.run();
+            }
+        }, Runnable::run);
     }
+
+    /**
+     * Whether the call ended because its deadline passed. The client's own timer usually gets there first: it resets
+     * the stream as a plain cancel, measured on its clock, a moment before the server's copy of the deadline expires;
+     * a cancel that close to the deadline is the deadline.
+     */
+    static boolean deadlinePassed(Context context) {
+        if (context.cancellationCause() instanceof java.util.concurrent.TimeoutException) {
+            return true;
+        }
+        io.grpc.Deadline deadline = context.getDeadline();
+        return deadline != null && deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) <= CLOCK_SLACK_MS;
+    }
+
+    /** How much earlier than ours a client's deadline may fire: the time its grpc-timeout header took to reach us. */
+    private static final long CLOCK_SLACK_MS = 50;
 
     /** Chunks sent so far; 0 means the answer has not been streamed (a strategy that needs whole answers, a cache hit). */
     synchronized int sent() {

@@ -18,6 +18,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.component.grpc.GrpcConstants;
 
 import dev.llmpool.api.ApiException;
+import dev.llmpool.api.CallerLink;
 import dev.llmpool.api.Headers;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.grpc.v1.InferRequest;
@@ -58,7 +59,23 @@ public class GrpcRequestMapper implements Processor {
         if (INFER_STREAM.equals(exchange.getProperty(GrpcReplyWriter.METHOD, String.class))) {
             StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
             exchange.setProperty(ChunkSink.PROPERTY, new GrpcChunkSink(observer, Context.current()));
+        } else {
+            exchange.setProperty(CallerLink.PROPERTY, callerLink(Context.current()));
         }
+    }
+
+    /**
+     * A unary call's caller: gone when the client cancels or disconnects, so that the race ends its backend calls as
+     * InferStream's does. A passed deadline is not a caller gone: the race's own deadline ends the request as a 504.
+     */
+    private static CallerLink callerLink(Context call) {
+        CallerLink link = new CallerLink();
+        call.addListener(context -> {
+            if (!GrpcChunkSink.deadlinePassed(context)) {
+                link.gone();
+            }
+        }, Runnable::run);
+        return link;
     }
 
     /** The call's metadata that the core route reads as HTTP headers (the credential among them). */

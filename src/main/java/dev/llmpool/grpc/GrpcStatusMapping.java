@@ -45,7 +45,7 @@ public final class GrpcStatusMapping {
             case 422 -> Status.Code.ABORTED;
             case 429 -> Status.Code.RESOURCE_EXHAUSTED;
             case 499 -> Status.Code.CANCELLED;
-            case 503 -> Status.Code.UNAVAILABLE;
+            case 502, 503 -> Status.Code.UNAVAILABLE; // 502: no backend answered in the format asked for
             case 504 -> Status.Code.DEADLINE_EXCEEDED;
             case 500 -> Status.Code.INTERNAL;
             default -> Status.Code.UNKNOWN;

@@ -72,7 +72,7 @@ public class OllamaReplyWriter implements Processor {
     private ObjectNode last(ObjectNode line, JsonNode a, Exchange exchange) {
         long completion = a.path("usage").path("completion_tokens").asLong();
         long nanos = a.path("duration_ms").asLong() * 1_000_000L;
-        line.put("done_reason", ChatDoor.finishReason(exchange, completion));
+        line.put("done_reason", ChatDoor.finishReason(a));
         line.put("done", true);
         line.put("total_duration", nanos);
         line.put("load_duration", 0);

@@ -84,6 +84,9 @@ public class OllamaRequestMapper implements Processor {
                 }
             }
             copy(core, "temperature", options.get("temperature"));
+            for (String sampling : new String[] {"top_p", "stop", "seed"}) {
+                copy(core, sampling, options.get(sampling));
+            }
         }
         JsonNode format = body.get("format");
         if (format != null && !format.isNull() && !(format.isTextual() && format.asText().isEmpty())) {
@@ -100,7 +103,7 @@ public class OllamaRequestMapper implements Processor {
             exchange.setProperty(STREAM, stream);
             HttpChunkStream.attach(exchange, stream, requestId);
         }
-        ChatDoor.enterCore(exchange, mapper, "ollama", core, messages, pool);
+        ChatDoor.enterCore(exchange, mapper, "ollama", core, messages);
     }
 
     /** Ollama's "load the model" request: chat without messages, generate with an empty prompt. */

@@ -36,7 +36,7 @@ public class OpenAiReplyWriter implements Processor {
             long completionTokens = a.path("usage").path("completion_tokens").asLong();
             ObjectNode usage = mapper.createObjectNode().put("prompt_tokens", promptTokens)
                     .put("completion_tokens", completionTokens).put("total_tokens", promptTokens + completionTokens);
-            String finish = ChatDoor.finishReason(exchange, completionTokens);
+            String finish = ChatDoor.finishReason(a);
             if (stream != null && framing != null) {
                 String unsent = stream.started() ? null : a.path("content").asText();
                 stream.finish(framing.end(unsent, finish, usage, extension(a)));

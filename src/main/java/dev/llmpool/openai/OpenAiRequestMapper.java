@@ -63,6 +63,9 @@ public class OpenAiRequestMapper implements Processor {
         JsonNode maxTokens = present(body, "max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         copy(core, "max_tokens", maxTokens);
         copy(core, "temperature", body.get("temperature"));
+        for (String sampling : new String[] {"top_p", "stop", "seed"}) {
+            copy(core, sampling, body.get(sampling));
+        }
         copy(core, "format", format(body.get("response_format")));
         for (String extension : new String[] {"strategy", "deadline_ms", "cache"}) {
             copy(core, extension, body.get(extension));
@@ -74,7 +77,7 @@ public class OpenAiRequestMapper implements Processor {
             HttpChunkStream.attach(exchange, stream, requestId);
         }
         exchange.setProperty(MAX_TOKENS_FIELD, present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
-        ChatDoor.enterCore(exchange, mapper, "openai", core, messages, config.currentWithProviderTasks());
+        ChatDoor.enterCore(exchange, mapper, "openai", core, messages);
     }
 
     /** OpenAI's own fields: accepted when valid (see the README for which reach the backends), a 400 otherwise. */

@@ -12,10 +12,11 @@ import org.apache.camel.Exchange;
  * a reply that still arrives is ignored by the sender. The breaker counts what ended the call: a reply that came
  * back anyway as it is; else the sender's reason:
  * <ul>
- * <li>{@link #cancel()}: the answer is merely not needed (the caller has gone): counted neither way;</li>
- * <li>{@link #timeOut}: the call had not answered when the outcome was decided or the deadline passed: counted as the
- * provider's timeout, as its own timeout would have when it ran on into its budget, so that a provider that hangs
- * still opens its breaker.</li>
+ * <li>{@link #cancel()}: the answer is merely not needed (the outcome was decided without it, the caller has gone):
+ * counted neither way;</li>
+ * <li>{@link #timeOut}: the call had not answered when the deadline passed: counted as the provider's timeout, as
+ * its own timeout would have when it ran on into its budget, so that a provider that hangs still opens its
+ * breaker.</li>
  * </ul>
  */
 public final class CallHandle {
@@ -31,12 +32,12 @@ public final class CallHandle {
         return exchange.getProperty(PROPERTY, CallHandle.class);
     }
 
-    /** The answer is not needed any more (its caller has gone): ends the call, counted neither way. Idempotent. */
+    /** The answer is not needed any more (decided without it, its caller gone): ends the call, counted neither way. Idempotent. */
     public void cancel() {
         end(new CancelledCallException());
     }
 
-    /** The call ran out of time (the outcome was decided without it, or the deadline passed). Idempotent. */
+    /** The call ran out of time (the request's deadline passed). Idempotent. */
     public void timeOut(String why) {
         end(new TimeoutException(why));
     }

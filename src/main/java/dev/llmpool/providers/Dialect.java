@@ -37,4 +37,10 @@ public interface Dialect {
         JsonNode n = node == null ? null : node.get(field);
         return n != null && n.canConvertToLong() ? n.asLong() : 0;
     }
+
+    /** A text field, or null when absent, null or empty. */
+    static String textOr(JsonNode node, String field) {
+        JsonNode n = node == null ? null : node.get(field);
+        return n != null && n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
+    }
 }

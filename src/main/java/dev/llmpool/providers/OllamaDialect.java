@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.llmpool.api.ChatMessage;
+import dev.llmpool.api.Sampling;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -39,6 +40,16 @@ public final class OllamaDialect implements Dialect {
         if (call.temperature() != null) {
             options.put("temperature", call.temperature());
         }
+        Sampling s = call.sampling();
+        if (s.topP() != null) {
+            options.put("top_p", s.topP());
+        }
+        if (s.stop() != null) {
+            s.stop().forEach(options.withArray("stop")::add);
+        }
+        if (s.seed() != null) {
+            options.put("seed", s.seed());
+        }
         if (call.format() != null) {
             body.set("format", call.format());
         }
@@ -53,7 +64,8 @@ public final class OllamaDialect implements Dialect {
         }
         String model = body.path("model").asText(provider.model());
         return new ProviderReply(provider.name(), model, content.asText(),
-                Dialect.longOr(body, "prompt_eval_count"), Dialect.longOr(body, "eval_count"), latencyMs);
+                Dialect.longOr(body, "prompt_eval_count"), Dialect.longOr(body, "eval_count"), latencyMs,
+                Dialect.textOr(body, "done_reason"));
     }
 
     @Override

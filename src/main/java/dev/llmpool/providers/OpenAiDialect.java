@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.llmpool.api.ChatMessage;
+import dev.llmpool.api.Sampling;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -38,6 +39,16 @@ public final class OpenAiDialect implements Dialect {
         if (call.temperature() != null) {
             body.put("temperature", call.temperature());
         }
+        Sampling s = call.sampling();
+        if (s.topP() != null) {
+            body.put("top_p", s.topP());
+        }
+        if (s.stop() != null) {
+            s.stop().forEach(body.withArray("stop")::add);
+        }
+        if (s.seed() != null) {
+            body.put("seed", s.seed());
+        }
         if (call.format() != null) {
             ObjectNode rf = body.putObject("response_format");
             if (call.format().isObject()) {
@@ -58,7 +69,8 @@ public final class OpenAiDialect implements Dialect {
         }
         JsonNode usage = body.get("usage");
         return new ProviderReply(provider.name(), body.path("model").asText(provider.model()), content.asText(),
-                Dialect.longOr(usage, "prompt_tokens"), Dialect.longOr(usage, "completion_tokens"), latencyMs);
+                Dialect.longOr(usage, "prompt_tokens"), Dialect.longOr(usage, "completion_tokens"), latencyMs,
+                Dialect.textOr(body.path("choices").path(0), "finish_reason"));
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.llmpool.api.ChatMessage;
+import dev.llmpool.api.Sampling;
 
 import dev.llmpool.config.ProviderConfig;
 
@@ -17,7 +18,8 @@ public record ProviderCall(
         Double temperature,
         JsonNode format,
         long deadlineNanos,
-        List<ChatMessage> messages) {
+        List<ChatMessage> messages,
+        Sampling sampling) {
 
     public static final String PROPERTY = "llmpool.call";
     /** Exchange property: the base URL of the replica the call's permit was taken on (set by the provider's guard). */
@@ -26,7 +28,7 @@ public record ProviderCall(
     /** A call with a single prompt (the task API, the judge). */
     public ProviderCall(String requestId, ProviderConfig provider, String prompt, int maxTokens, Double temperature,
                         JsonNode format, long deadlineNanos) {
-        this(requestId, provider, prompt, maxTokens, temperature, format, deadlineNanos, null);
+        this(requestId, provider, prompt, maxTokens, temperature, format, deadlineNanos, null, Sampling.NONE);
     }
 
     /** What the backend is sent: the conversation, or the prompt as the one user message. */

@@ -34,6 +34,7 @@ public class ProviderCallPreparer implements Processor {
                 .orElseThrow(() -> new IllegalStateException("provider " + name + " is not in the plan"));
         Long branchDeadline = exchange.getProperty(BRANCH_DEADLINE, Long.class);
         return new ProviderCall(plan.requestId(), provider, plan.prompt(), plan.maxTokens(), plan.temperature(),
-                plan.format(), branchDeadline != null ? branchDeadline : plan.deadlineNanos(), plan.messages());
+                plan.format(), branchDeadline != null ? branchDeadline : plan.deadlineNanos(), plan.messages(),
+                plan.sampling());
     }
 }

@@ -18,6 +18,7 @@ import dev.llmpool.ensemble.Strategy;
  *                      for a single prompt (the task API)
  * @param similarity    how VOTING, WEIGHTED and CONSENSUS group answers, with {@code similarityThreshold} the least
  *                      cosine similarity for {@link Similarity#SEMANTIC}
+ * @param sampling      the caller's top_p, stop and seed, for every backend call
  */
 public record Plan(
         String requestId,
@@ -38,16 +39,17 @@ public record Plan(
         java.util.Map<String, String> skipped,
         List<dev.llmpool.api.ChatMessage> messages,
         Similarity similarity,
-        double similarityThreshold) {
+        double similarityThreshold,
+        dev.llmpool.api.Sampling sampling) {
 
-    /** A plan that groups answers by their normalised text. */
+    /** A plan that groups answers by their normalised text, with no sampling options. */
     public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
                 String judgePrompt, String prompt, String userPrompt, int maxTokens, Double temperature, JsonNode format,
                 long hedgeAfterMs, double consensusThreshold, long startedNanos, long deadlineNanos,
                 java.util.Map<String, String> skipped, List<dev.llmpool.api.ChatMessage> messages) {
         this(requestId, task, strategy, providers, judge, judgePrompt, prompt, userPrompt, maxTokens, temperature, format,
                 hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, messages, Similarity.EXACT,
-                dev.llmpool.config.TaskConfig.DEFAULT_SIMILARITY_THRESHOLD);
+                dev.llmpool.config.TaskConfig.DEFAULT_SIMILARITY_THRESHOLD, dev.llmpool.api.Sampling.NONE);
     }
 
     /** A plan for a single prompt (the task API). */
@@ -73,6 +75,6 @@ public record Plan(
         allSkipped.putAll(newlySkipped);
         return new Plan(requestId, task, strategy, List.copyOf(fitting), judge, judgePrompt, prompt, userPrompt, maxTokens,
                 temperature, format, hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos,
-                java.util.Map.copyOf(allSkipped), messages, similarity, similarityThreshold);
+                java.util.Map.copyOf(allSkipped), messages, similarity, similarityThreshold, sampling);
     }
 }

@@ -87,7 +87,8 @@ public class TaskResolver implements Processor {
                 Map.copyOf(skipped),
                 req.messages() == null ? null : ChatMessage.withLastUserContent(req.messages(), prompt),
                 task.similarity(),
-                task.similarityThreshold()));
+                task.similarityThreshold(),
+                req.sampling()));
     }
 
     /** The request's time budget in milliseconds: the caller's {@code deadline_ms}, or the task's. */

@@ -12,6 +12,9 @@ public interface ChunkSink {
     /** The next piece of the answer, in order. Never blocks. */
     void chunk(String content);
 
-    /** Runs {@code action} once the caller has gone (cancelled, disconnected, its deadline passed); at once if it has. */
+    /**
+     * Runs {@code action} once the caller has gone (cancelled, disconnected); at once if it has. A caller's deadline
+     * that passes is the request's deadline, which the race keeps itself.
+     */
     void onCancel(Runnable action);
 }

@@ -48,7 +48,7 @@ abstract class StreamDecoder {
             }
             if (n.path("done").asBoolean(false)) {
                 return new StreamEvent.Done(n.path("model").asText(null), Dialect.longOr(n, "prompt_eval_count"),
-                        Dialect.longOr(n, "eval_count"));
+                        Dialect.longOr(n, "eval_count"), Dialect.textOr(n, "done_reason"));
             }
             JsonNode content = n.path("message").path("content");
             if (!content.isTextual()) {
@@ -73,21 +73,24 @@ abstract class StreamDecoder {
             }
             String data = line.substring(5).strip();
             if (data.equals("[DONE]")) {
-                return new StreamEvent.Done(null, -1, -1);
+                return new StreamEvent.Done(null, -1, -1, null);
             }
             JsonNode n = mapper.readTree(data);
             if (n.hasNonNull("error")) {
                 JsonNode e = n.get("error");
                 return new StreamEvent.Failed(e.isTextual() ? e.asText() : e.path("message").asText("error event"));
             }
-            if (n.path("usage").isObject()) {
-                JsonNode u = n.get("usage");
-                if (n.path("choices").isEmpty()) {
-                    return new StreamEvent.Usage(Dialect.longOr(u, "prompt_tokens"), Dialect.longOr(u, "completion_tokens"));
-                }
+            JsonNode u = n.path("usage");
+            long[] usage = u.isObject()
+                    ? new long[] {Dialect.longOr(u, "prompt_tokens"), Dialect.longOr(u, "completion_tokens")} : null;
+            JsonNode choice = n.path("choices").path(0);
+            String finish = Dialect.textOr(choice, "finish_reason");
+            JsonNode content = choice.path("delta").path("content");
+            String text = content.isTextual() ? content.asText() : "";
+            if (usage == null && finish == null) {
+                return content.isTextual() ? new StreamEvent.Token(text) : new StreamEvent.Skip();
             }
-            JsonNode content = n.path("choices").path(0).path("delta").path("content");
-            return content.isTextual() ? new StreamEvent.Token(content.asText()) : new StreamEvent.Skip();
+            return new StreamEvent.Meta(text, usage, finish);
         }
     }
 }

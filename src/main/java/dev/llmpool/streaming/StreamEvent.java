@@ -7,12 +7,18 @@ sealed interface StreamEvent {
     record Token(String text) implements StreamEvent {
     }
 
-    /** The answer is complete; token counts as the backend reported them (0 when it did not). */
-    record Done(String model, long promptTokens, long completionTokens) implements StreamEvent {
+    /**
+     * The answer is complete; token counts as the backend reported them (-1 when this line carries none: OpenAI's
+     * end marker), and its finish reason (null when this line carries none).
+     */
+    record Done(String model, long promptTokens, long completionTokens, String finishReason) implements StreamEvent {
     }
 
-    /** Usage reported in its own event (OpenAI's include_usage chunk), before the end marker. */
-    record Usage(long promptTokens, long completionTokens) implements StreamEvent {
+    /**
+     * What an OpenAI chunk says besides content, before the end marker: its usage (any chunk may carry it: a chunk
+     * with empty {@code choices}, or llama.cpp's and vLLM's finish chunk), and its finish reason; each null when absent.
+     */
+    record Meta(String text, long[] usage, String finishReason) implements StreamEvent {
     }
 
     /** The backend reported an error inside the stream (status already 200). */

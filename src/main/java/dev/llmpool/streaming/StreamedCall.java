@@ -101,6 +101,7 @@ public class StreamedCall extends AsyncProcessorSupport {
         private final long startedNanos = System.nanoTime();
         private long promptTokens;
         private long completionTokens;
+        private String finishReason;
         private final CallHandle handle;
         private boolean ended;
 
@@ -141,16 +142,29 @@ public class StreamedCall extends AsyncProcessorSupport {
                 if (!t.text().isEmpty()) {
                     tokens.accept(t.text());
                 }
-            } else if (event instanceof StreamEvent.Usage u) {
-                promptTokens = u.promptTokens();
-                completionTokens = u.completionTokens();
+            } else if (event instanceof StreamEvent.Meta m) {
+                content.append(m.text());
+                if (!m.text().isEmpty()) {
+                    tokens.accept(m.text());
+                }
+                if (m.usage() != null) {
+                    promptTokens = m.usage()[0];
+                    completionTokens = m.usage()[1];
+                }
+                if (m.finishReason() != null) {
+                    finishReason = m.finishReason();
+                }
             } else if (event instanceof StreamEvent.Done d) {
                 if (d.promptTokens() >= 0) {
                     promptTokens = d.promptTokens();
                     completionTokens = d.completionTokens();
                 }
+                if (d.finishReason() != null) {
+                    finishReason = d.finishReason();
+                }
                 end(new ProviderReply(call.provider().name(), d.model() != null ? d.model() : call.provider().model(),
-                        content.toString(), promptTokens, completionTokens, (System.nanoTime() - startedNanos) / 1_000_000),
+                        content.toString(), promptTokens, completionTokens, (System.nanoTime() - startedNanos) / 1_000_000,
+                        finishReason),
                         null);
             } else if (event instanceof StreamEvent.Failed f) {
                 fail("error in a 200 stream: " + f.message());

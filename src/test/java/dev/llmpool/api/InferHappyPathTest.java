@@ -66,6 +66,7 @@ class InferHappyPathTest extends PoolTestSupport {
 
     @Test
     void backendReceivesOllamaChatWithOptionsAndTheRenderedPrompt() {
+        A.model("phi3:mini").answer("[\"ambient\", \"cinematic\"]"); // JSON, as the format asks
         infer("{\"task\":\"expand_queries\",\"prompt\":\"ambient cinematic\",\"max_tokens\":64,\"temperature\":0.2,"
                 + "\"format\":\"json\"}");
         JsonNode sent = A.lastRequest("phi3:mini");

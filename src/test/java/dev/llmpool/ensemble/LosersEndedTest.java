@@ -31,8 +31,8 @@ import dev.llmpool.resilience.ProviderGuards;
  * (FASTEST's first good answer, VOTING's majority), every call at the deadline or when the caller hangs up. The
  * fixture keeps "generating" (waiting out a 10 s latency) until its client closes the connection and counts that
  * as aborted, as Ollama and llama.cpp stop when the client goes. The provider's permit is free again before the
- * caller has its answer; the breaker counts a call that had not answered when the outcome was decided (or at the
- * deadline) as a timeout, and the calls of a caller who left neither way. Deadlines here are 20 s (but for the deadline
+ * caller has its answer; the breaker counts a call that had not answered at the deadline as a timeout, and neither
+ * way a call cut because the outcome was decided without it or because the caller left. Deadlines here are 20 s (but for the deadline
  * test), so "ended" cannot be mistaken for "timed out".
  */
 class LosersEndedTest extends PoolTestSupport {
@@ -91,7 +91,7 @@ class LosersEndedTest extends PoolTestSupport {
         assertEquals(200, again.statusCode(), again.body());
         assertEquals(2, A.calls("phi3:mini"), "the second request called phi3: its permit was free");
         assertTrue(eventually(SEEN_WITHIN, () -> A.aborted("phi3:mini") == 2));
-        assertCountedAsTimeouts("phi3", 2);
+        assertCountedNeitherWay("phi3"); // slower, not failing: losing a race is no mark against a provider
     }
 
     @Test
@@ -104,7 +104,7 @@ class LosersEndedTest extends PoolTestSupport {
         assertTrue(eventually(SEEN_WITHIN, () -> C.aborted("gemma2:9b") == 1),
                 "two agreeing answers decided it: gemma2's call was closed");
         assertEquals(0, A.aborted("phi3:mini") + B.aborted("llama3.1:8b"), "the answers that came were not aborted");
-        assertCountedAsTimeouts("gemma2", 1);
+        assertCountedNeitherWay("gemma2");
     }
 
     @Test
@@ -116,6 +116,8 @@ class LosersEndedTest extends PoolTestSupport {
         assertTrue(eventually(SEEN_WITHIN, () -> A.aborted("phi3:mini") == 1 && B.aborted("llama3.1:8b") == 1),
                 "both hanging calls were closed at the deadline");
         assertEquals(1, guards().bulkhead("phi3").getMetrics().getAvailableConcurrentCalls());
+        assertCountedAsTimeouts("phi3", 1);
+        assertCountedAsTimeouts("llama31", 1);
     }
 
     @Test
@@ -176,7 +178,7 @@ class LosersEndedTest extends PoolTestSupport {
     }
 
     /**
-     * Calls that had not answered when the outcome was decided count as timeouts (a provider that hangs still opens its
+     * Calls that had not answered when the deadline passed count as timeouts (a provider that hangs still opens its
      * breaker), with their bulkhead slots back.
      */
     private void assertCountedAsTimeouts(String provider, int calls) {

@@ -73,6 +73,7 @@ class GrpcInferTest extends GrpcTestSupport {
                 .putFields("type", Value.newBuilder().setStringValue("array").build())
                 .putFields("maxItems", Value.newBuilder().setNumberValue(3).build())
                 .build();
+        A.model("phi3:mini").answer("[\"ambient\", \"cinematic\"]"); // an answer the schema accepts
         blocking().infer(request("expand_queries", "ambient cinematic").setMaxTokens(64).setTemperature(0.2)
                 .setFormat(Value.newBuilder().setStructValue(schema)).build());
         JsonNode sent = A.lastRequest("phi3:mini");

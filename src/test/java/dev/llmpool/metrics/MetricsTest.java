@@ -63,8 +63,9 @@ class MetricsTest extends PoolTestSupport {
             HttpResponse<String> r = infer(body);
             assertEquals(200, r.statusCode(), r.body());
             JsonNode json = json(r);
-            promptTokens += json.at("/usage/prompt_tokens").asLong();
-            completionTokens += json.at("/usage/completion_tokens").asLong();
+            // the meters count every backend call: usage_total (usage is the chosen answer's own)
+            promptTokens += json.at("/usage_total/prompt_tokens").asLong();
+            completionTokens += json.at("/usage_total/completion_tokens").asLong();
             requestIds.add(json.path("request_id").asText());
         }
         HttpResponse<String> hit = infer(first); // a byte-for-byte repeat: answered from the cache
