@@ -1,15 +1,12 @@
 package dev.llmpool.resilience;
 
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.NamedNode;
 import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.spi.Policy;
-import org.apache.camel.support.AsyncProcessorConverterHelper;
-import org.apache.camel.support.AsyncProcessorSupport;
-import org.apache.camel.support.service.ServiceHelper;
+import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
@@ -43,10 +40,10 @@ public class BreakerPolicy implements Policy {
 
     @Override
     public Processor wrap(Route route, Processor steps) {
-        AsyncProcessor inner = AsyncProcessorConverterHelper.convert(steps);
         // Always completes "asynchronously" (done(false)): the permit may come now or later on a timer thread, and
-        // Camel 4's routing engine continues the same way in both cases.
-        return new AsyncProcessorSupport() {
+        // Camel 4's routing engine continues the same way in both cases. DelegateAsyncProcessor starts and stops the
+        // steps with this processor.
+        return new DelegateAsyncProcessor(steps) {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
                 ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
@@ -71,7 +68,7 @@ public class BreakerPolicy implements Policy {
                             return;
                         }
                     }
-                    inner.process(exchange, doneSync -> {
+                    processor.process(exchange, doneSync -> {
                         Exception failure = exchange.getException();
                         if (handle != null && handle.endedBy(failure)) {
                             endedBySender(handle, permit);
@@ -96,22 +93,6 @@ public class BreakerPolicy implements Policy {
                 } else {
                     permit.release();
                 }
-            }
-
-            // Being a Service ourselves, Camel leaves the steps' lifecycle to us.
-            @Override
-            protected void doInit() throws Exception {
-                ServiceHelper.initService(inner);
-            }
-
-            @Override
-            protected void doStart() throws Exception {
-                ServiceHelper.startService(inner);
-            }
-
-            @Override
-            protected void doStop() throws Exception {
-                ServiceHelper.stopService(inner);
             }
         };
     }

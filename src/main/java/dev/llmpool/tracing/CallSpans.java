@@ -10,15 +10,12 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.NamedNode;
 import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.spi.Policy;
-import org.apache.camel.support.AsyncProcessorConverterHelper;
-import org.apache.camel.support.AsyncProcessorSupport;
-import org.apache.camel.support.service.ServiceHelper;
+import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
 import dev.llmpool.ensemble.JudgeCall;
 import dev.llmpool.providers.CallHandle;
@@ -65,38 +62,22 @@ public final class CallSpans implements Policy {
 
     @Override
     public Processor wrap(Route route, Processor steps) {
-        AsyncProcessor inner = AsyncProcessorConverterHelper.convert(guard.wrap(route, steps));
-        return new AsyncProcessorSupport() {
+        return new DelegateAsyncProcessor(guard.wrap(route, steps)) {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
                 RequestTrace trace = exchange.getProperty(RequestTrace.PROPERTY, RequestTrace.class);
                 ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
                 if (trace == null || call == null) {
-                    return inner.process(exchange, callback); // not a request's call
+                    return processor.process(exchange, callback); // not a request's call
                 }
                 Span span = startSpan(trace, call);
                 boolean judge = call.provider().name().equals(exchange.getProperty(JudgeCall.JUDGE_PROVIDER));
                 exchange.setProperty(TRACEPARENT, traceparent(span.getSpanContext()));
-                return inner.process(exchange, doneSync -> {
+                return processor.process(exchange, doneSync -> {
                     exchange.removeProperty(TRACEPARENT); // the judge's call runs on the request's own exchange
                     ended(trace, span, exchange, judge);
                     callback.done(doneSync);
                 });
-            }
-
-            @Override
-            protected void doInit() throws Exception {
-                ServiceHelper.initService(inner);
-            }
-
-            @Override
-            protected void doStart() throws Exception {
-                ServiceHelper.startService(inner);
-            }
-
-            @Override
-            protected void doStop() throws Exception {
-                ServiceHelper.stopService(inner);
             }
         };
     }
