@@ -5,12 +5,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.OctetKeyPair;
@@ -31,6 +34,8 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
  */
 public final class JwtVerifier {
 
+    /** At most this many characters of verified tokens are remembered (a token is typically under 2,000). */
+    private static final long VERIFIED_MAX_CHARS = 4L * 1024 * 1024;
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256, JWSAlgorithm.EdDSA);
 
     /** Thrown for any token that does not verify; its message is safe to show (it never contains the token). */
@@ -45,17 +50,47 @@ public final class JwtVerifier {
                              DefaultJWTClaimsVerifier<SecurityContext> claims) {
     }
 
+    /**
+     * A token whose signature was checked, with the settings and key set it was checked against: another snapshot of
+     * either checks it again (a rotated-out key no longer admits it).
+     */
+    private record Verified(JWTClaimsSet claims, Processor processor, JWKSet keys) {
+    }
+
     private final JwksCache keys;
     private volatile Processor processor;
+    /**
+     * Tokens seen verified, keyed by the whole token (signature included, so only the very same token hits): a client
+     * sends one token with many requests, and its signature need not be checked each time. Bounded by characters.
+     */
+    private final Cache<String, Verified> verified = Caffeine.newBuilder()
+            .maximumWeight(VERIFIED_MAX_CHARS).weigher((String token, Verified v) -> token.length()).build();
 
     public JwtVerifier(JwksCache keys) {
         this.keys = keys;
     }
 
     public JWTClaimsSet verify(String token, AccessConfig.Jwt settings) throws Rejected {
+        Processor p = processor(settings);
+        JWKSet keySet = keys.keys();
+        Verified seen = verified.getIfPresent(token);
+        if (seen != null && seen.processor() == p && seen.keys() == keySet) {
+            try {
+                p.claims().verify(seen.claims(), null); // exp, nbf, iss, aud again: a cached token still expires
+                return seen.claims();
+            } catch (BadJOSEException e) {
+                verified.invalidate(token);
+                throw rejected(e);
+            }
+        }
+        JWTClaimsSet claims = check(token, p);
+        verified.put(token, new Verified(claims, p, keySet));
+        return claims;
+    }
+
+    private JWTClaimsSet check(String token, Processor p) throws Rejected {
         try {
             SignedJWT jwt = SignedJWT.parse(token);  // an unsigned token (alg: none) is no SignedJWT: refused here
-            Processor p = processor(settings);
             if (JWSAlgorithm.EdDSA.equals(jwt.getHeader().getAlgorithm())) {
                 return verifyEdDsa(jwt, p);
             }
@@ -63,15 +98,19 @@ public final class JwtVerifier {
         } catch (ParseException e) {
             throw new Rejected("malformed token");
         } catch (BadJOSEException e) {
-            String message = String.valueOf(e.getMessage());
-            if (message.contains("no matching key")) {
+            if (String.valueOf(e.getMessage()).contains("no matching key")) {
                 keys.unknownKeySeen();
                 throw new Rejected("token not signed by a trusted key with RS256, ES256 or EdDSA");
             }
-            throw new Rejected(message.length() > 200 ? message.substring(0, 200) : message);
+            throw rejected(e);
         } catch (JOSEException e) {
             throw new Rejected("token signature cannot be verified");
         }
+    }
+
+    private static Rejected rejected(BadJOSEException e) {
+        String message = String.valueOf(e.getMessage());
+        return new Rejected(message.length() > 200 ? message.substring(0, 200) : message);
     }
 
     /**
