@@ -94,11 +94,6 @@ final class Race {
     private ScheduledFuture<?> hedgeTimer;
 
     Race(Plan plan, EnsembleStrategy strategy, ChunkSink sink, Exchange exchange, AsyncCallback callback,
-         ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats) {
-        this(plan, strategy, sink, exchange, callback, calls, timers, stats, null);
-    }
-
-    Race(Plan plan, EnsembleStrategy strategy, ChunkSink sink, Exchange exchange, AsyncCallback callback,
          ProviderCalls calls, ScheduledExecutorService timers, ProviderStats stats, AnswerEmbeddings embeddings) {
         this.embeddings = embeddings;
         this.plan = plan;

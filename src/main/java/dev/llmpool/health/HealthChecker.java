@@ -23,7 +23,8 @@ import dev.llmpool.providers.Dialect;
 
 /**
  * Polls every provider's model list ({@code /api/tags} or {@code /v1/models}) in parallel, at each of its replicas; a
- * replica is UP only when it answers and lists its configured model, a provider while any of its replicas is. Called by the {@code health-check} timer route.
+ * replica is UP only when it answers and lists its configured model, a provider while any of its replicas is. Called
+ * by the {@code health-check} timer route.
  *
  * <p>Busy is not dead: an engine generating for several callers can be too slow to list its models in time. A check
  * that times out while the provider has calls in flight and its last finished call got its answer leaves it UP, with

@@ -64,11 +64,7 @@ public final class ProviderGuards {
     private final MeterRegistry meters;
     private final Map<String, Provider> providers = new ConcurrentHashMap<>();
 
-    public ProviderGuards(CircuitBreakerRegistry breakers, ScheduledExecutorService timers) {
-        this(breakers, timers, null);
-    }
-
-    /** @param meters where the wait for a slot is timed ({@code llmpool_provider_queue_wait_seconds}), or null */
+    /** @param meters where the wait for a slot is timed ({@code llmpool_provider_queue_wait_seconds}) */
     public ProviderGuards(CircuitBreakerRegistry breakers, ScheduledExecutorService timers, MeterRegistry meters) {
         this.breakers = breakers;
         this.timers = timers;
@@ -165,7 +161,7 @@ public final class ProviderGuards {
 
         Provider(String name) {
             this.name = name;
-            this.queueWait = meters == null ? null : Timer.builder("llmpool.provider.queue.wait")
+            this.queueWait = Timer.builder("llmpool.provider.queue.wait")
                     .description("Time a call waited in its provider's queue for a free slot")
                     .tag("provider", name).register(meters);
         }
@@ -335,9 +331,7 @@ public final class ProviderGuards {
         }
 
         private void recordWait(Waiter waiter) {
-            if (queueWait != null) {
-                queueWait.record(System.nanoTime() - waiter.queuedNanos, TimeUnit.NANOSECONDS);
-            }
+            queueWait.record(System.nanoTime() - waiter.queuedNanos, TimeUnit.NANOSECONDS);
         }
     }
 

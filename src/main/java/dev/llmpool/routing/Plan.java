@@ -42,23 +42,14 @@ public record Plan(
         double similarityThreshold,
         dev.llmpool.api.Sampling sampling) {
 
-    /** A plan that groups answers by their normalised text, with no sampling options. */
-    public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
-                String judgePrompt, String prompt, String userPrompt, int maxTokens, Double temperature, JsonNode format,
-                long hedgeAfterMs, double consensusThreshold, long startedNanos, long deadlineNanos,
-                java.util.Map<String, String> skipped, List<dev.llmpool.api.ChatMessage> messages) {
-        this(requestId, task, strategy, providers, judge, judgePrompt, prompt, userPrompt, maxTokens, temperature, format,
-                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, messages, Similarity.EXACT,
-                dev.llmpool.config.TaskConfig.DEFAULT_SIMILARITY_THRESHOLD, dev.llmpool.api.Sampling.NONE);
-    }
-
-    /** A plan for a single prompt (the task API). */
+    /** A plan for a single prompt that groups answers by their normalised text, with no sampling options. */
     public Plan(String requestId, String task, Strategy strategy, List<ProviderConfig> providers, ProviderConfig judge,
                 String judgePrompt, String prompt, String userPrompt, int maxTokens, Double temperature, JsonNode format,
                 long hedgeAfterMs, double consensusThreshold, long startedNanos, long deadlineNanos,
                 java.util.Map<String, String> skipped) {
         this(requestId, task, strategy, providers, judge, judgePrompt, prompt, userPrompt, maxTokens, temperature, format,
-                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, null);
+                hedgeAfterMs, consensusThreshold, startedNanos, deadlineNanos, skipped, null, Similarity.EXACT,
+                dev.llmpool.config.TaskConfig.DEFAULT_SIMILARITY_THRESHOLD, dev.llmpool.api.Sampling.NONE);
     }
 
     public long remainingMillis() {

@@ -138,15 +138,9 @@ public class StreamedCall extends AsyncProcessorSupport {
                 return;
             }
             if (event instanceof StreamEvent.Token t) {
-                content.append(t.text());
-                if (!t.text().isEmpty()) {
-                    tokens.accept(t.text());
-                }
+                generated(t.text());
             } else if (event instanceof StreamEvent.Meta m) {
-                content.append(m.text());
-                if (!m.text().isEmpty()) {
-                    tokens.accept(m.text());
-                }
+                generated(m.text());
                 if (m.usage() != null) {
                     promptTokens = m.usage()[0];
                     completionTokens = m.usage()[1];
@@ -168,6 +162,14 @@ public class StreamedCall extends AsyncProcessorSupport {
                         null);
             } else if (event instanceof StreamEvent.Failed f) {
                 fail("error in a 200 stream: " + f.message());
+            }
+        }
+
+        /** Content the backend generated: kept for the whole reply, and passed on at once (empty pieces are not). */
+        private void generated(String text) {
+            content.append(text);
+            if (!text.isEmpty()) {
+                tokens.accept(text);
             }
         }
 
