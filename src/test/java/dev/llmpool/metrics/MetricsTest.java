@@ -112,8 +112,8 @@ class MetricsTest extends PoolTestSupport {
             assertEquals(0, m.value("llmpool_circuit_state", "provider", p, "state", "HALF_OPEN"));
         }
         assertEquals(3, m.value("llmpool_provider_calls_seconds_count", "provider", "llama31", "outcome", "success"));
-        assertTrue(m.value("jvm_memory_used_bytes", "area", "heap", "id", m.find("jvm_memory_used_bytes", "area", "heap")
-                .get(0).labels().get("id")) > 0);
+        // summed over the heap's pools: one of them (a survivor space just after a collection) may hold nothing
+        assertTrue(m.sum("jvm_memory_used_bytes", "area", "heap") > 0);
         assertTrue(m.value("jvm_threads_live_threads") > 0);
         assertTrue(m.samples.stream().anyMatch(s -> s.name().startsWith("jvm_gc_")), "GC meters");
         for (String id : requestIds) {
