@@ -87,6 +87,8 @@ public final class Bench {
     final Wrk wrk;
     final Samples samples = new Samples();
     private final List<String> loadAverages = new ArrayList<>();
+    /** How long a helper process (backend, bare proxy, broker) may live at most. */
+    private static final long HELPER_MAX_SECONDS = 6 * 3600;
     private final Set<String> cells;
     /** The test class path that holds Kafka's broker (kafka_2.13), for the kafka cell; empty: not given. */
     private final String kafkaClassPath;
@@ -572,7 +574,9 @@ public final class Bench {
                 + (extraClassPath.isBlank() ? "" : java.io.File.pathSeparator + extraClassPath);
         List<String> cmd = new ArrayList<>(List.of(javaCommand));
         cmd.addAll(jvm);
-        cmd.addAll(List.of("-Dbench.maxSeconds=1800", "-cp", cp, main.getName()));
+        // a last resort only (the helper exits when our stdin closes): longer than any run, as a full run of every
+        // cell takes over an hour and a helper that stops mid-run fails every later cell
+        cmd.addAll(List.of("-Dbench.maxSeconds=" + HELPER_MAX_SECONDS, "-cp", cp, main.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
