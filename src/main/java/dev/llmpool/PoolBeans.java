@@ -33,6 +33,7 @@ import dev.llmpool.api.FrontEngine;
 import dev.llmpool.api.FrontLimits;
 import dev.llmpool.api.HttpFront;
 import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.RequestParser;
 import dev.llmpool.api.ResponseWriter;
 import dev.llmpool.cache.CacheKeys;
@@ -235,6 +236,7 @@ public class PoolBeans implements CamelConfiguration {
 
         r.bind("configStore", config);
         r.bind("requestContext", new RequestContextProcessor(config));
+        RequestState.bindPredicates(r);  // the routes' choices: ref notAnswered, judgeStrategy, streamedOverHttp
         r.bind("requestParser", new RequestParser(mapper));
         r.bind("taskResolver", new TaskResolver(health));
         r.bind("contextFit", new dev.llmpool.routing.ContextFit());

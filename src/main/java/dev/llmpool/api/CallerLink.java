@@ -7,8 +7,6 @@ package dev.llmpool.api;
  */
 public final class CallerLink {
 
-    /** Exchange property holding the request's link. */
-    public static final String PROPERTY = "llmpool.callerLink";
 
     private boolean gone;   // guarded by this
     private boolean kept;   // guarded by this

@@ -22,10 +22,6 @@ import dev.llmpool.config.Limits;
  */
 public final class ChatDoor {
 
-    /** Exchange property: the door a request came in by ({@code infer}, {@code grpc}, {@code openai}, {@code ollama}...). */
-    public static final String API = "llmpool.api";
-    /** Exchange property: the {@code model} the caller named, as given. */
-    public static final String MODEL = "llmpool.model";
 
     private ChatDoor() {
     }
@@ -34,7 +30,7 @@ public final class ChatDoor {
     public static String requestId(Exchange exchange) {
         String id = RequestContextProcessor.requestId(exchange.getIn().getHeader(Headers.REQUEST_ID, String.class));
         exchange.getIn().setHeader(Headers.REQUEST_ID, id);
-        exchange.setProperty(Headers.REQUEST_ID_PROPERTY, id);  // for an error raised before the core route
+        RequestState.of(exchange).setRequestId(id);  // for an error raised before the core route
         return id;
     }
 
@@ -183,10 +179,11 @@ public final class ChatDoor {
      */
     public static void enterCore(Exchange exchange, ObjectMapper mapper, String api, ObjectNode core,
                                  List<ChatMessage> conversation) throws JsonProcessingException {
-        exchange.setProperty(API, api);
-        exchange.setProperty(RequestContextProcessor.PROVIDER_TASKS, Boolean.TRUE);
+        RequestState state = RequestState.of(exchange);
+        state.setApi(api);
+        state.setProviderTasks(true);
         if (conversation != null && !(conversation.size() == 1 && conversation.get(0).role().equals("user"))) {
-            exchange.setProperty(ChatMessage.PROPERTY, List.copyOf(conversation));
+            state.setMessages(List.copyOf(conversation));
         }
         exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getIn().setBody(mapper.writeValueAsBytes(core));

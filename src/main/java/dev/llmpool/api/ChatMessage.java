@@ -9,11 +9,6 @@ import java.util.List;
  */
 public record ChatMessage(String role, String content) {
 
-    /**
-     * Exchange property: the caller's conversation (a {@code List<ChatMessage>}), set by a door before
-     * {@code direct:infer}; its last user message is the request's {@code prompt}.
-     */
-    public static final String PROPERTY = "llmpool.messages";
 
     /** The conversation with the content of its last user message replaced by {@code content} (the rendered prompt). */
     public static List<ChatMessage> withLastUserContent(List<ChatMessage> messages, String content) {

@@ -29,7 +29,7 @@ public record CoreReply(int status, JsonNode body, String requestId, String retr
         }
         String requestId = m.getHeader(Headers.REQUEST_ID, String.class);
         if (requestId == null) {
-            requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+            requestId = RequestState.of(exchange).requestId();
         }
         return new CoreReply(status, body, requestId, m.getHeader("Retry-After", String.class),
                 m.getHeader("Idempotent-Replayed", String.class));

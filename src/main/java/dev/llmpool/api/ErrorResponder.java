@@ -28,7 +28,7 @@ public class ErrorResponder implements Processor {
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        String requestId = RequestState.of(exchange).requestId();
         if (requestId == null) {
             requestId = RequestContextProcessor.newRequestId();
         }

@@ -142,11 +142,11 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
         exchange.setPattern(ExchangePattern.InOut);
         exchange.setIn(message(exchange, req, body));
         if (raw != null) {
-            exchange.setProperty(ExactRepeats.RAW, raw);
+            RequestState.of(exchange).setRaw(raw);
         }
         // A caller that hangs up leaves no one to answer: whatever is running for it stops (the race's calls)
         CallerLink caller = new CallerLink();
-        exchange.setProperty(CallerLink.PROPERTY, caller);
+        RequestState.of(exchange).setCallerLink(caller);
         req.response().closeHandler(closed -> caller.gone());
         try {
             createUoW(exchange);
@@ -211,7 +211,7 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
                 return;  // the caller has gone, or a step wrote the answer itself (a stream)
             }
             if (exchange.getException() != null) {
-                String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+                String requestId = RequestState.of(exchange).requestId();
                 LOG.error("event=internal_error request_id={} route={} path=\"{}\"", requestId,
                         exchange.getFromRouteId(), dev.llmpool.logging.LogText.of(req.path()), exchange.getException());
                 if (requestId != null) {

@@ -30,7 +30,7 @@ public record InferRequest(
         this(task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache, null, Sampling.NONE);
     }
 
-    /** This request with a door's conversation ({@link ChatMessage#PROPERTY}); null keeps the single prompt. */
+    /** This request with a door's conversation ({@link RequestState#messages()}); null keeps the single prompt. */
     public InferRequest withMessages(List<ChatMessage> conversation) {
         return new InferRequest(task, prompt, maxTokens, deadlineMs, strategy, temperature, format, cache, conversation,
                 sampling);

@@ -31,14 +31,15 @@ public class InferStream implements Processor, HttpChunkStream.Framing {
 
     @Override
     public void process(Exchange exchange) {
+        RequestState state = RequestState.of(exchange);
         byte[] body = exchange.getIn().getBody(byte[].class);
         if (body == null || indexOf(body, FIELD) < 0 || !streamAsked(body)) {
             return;
         }
         String requestId = ChatDoor.requestId(exchange);
         if (HttpChunkStream.attach(exchange, this, requestId) != null) {
-            exchange.setProperty(ChatDoor.API, "infer");
-            exchange.removeProperty(ExactRepeats.RAW);  // a repeat of this body must not be answered as plain JSON
+            state.setApi("infer");
+            state.setRaw(null);  // a repeat of this body must not be answered as plain JSON
         }
     }
 
@@ -73,7 +74,7 @@ public class InferStream implements Processor, HttpChunkStream.Framing {
     /** The step after the core route: the done or error event, or (nothing sent yet) the usual JSON error. */
     public Processor end() {
         return exchange -> {
-            HttpChunkStream stream = exchange.getProperty(HttpChunkStream.PROPERTY, HttpChunkStream.class);
+            HttpChunkStream stream = RequestState.of(exchange).httpStream();
             CoreReply reply = CoreReply.of(exchange, mapper);
             String body = exchange.getMessage().getBody(String.class);
             if (reply.ok()) {

@@ -20,8 +20,6 @@ import dev.llmpool.ensemble.Outcome;
  */
 public final class OutcomeJson {
 
-    /** Exchange property: the rendered form of the exchange's outcome, when one was kept (a cache hit). */
-    public static final String RENDERED = "llmpool.outcomeJson";
 
     /** {@code ,"content":...,"models_queried":[...]} */
     private final String middle;

@@ -16,10 +16,11 @@ public class ReplayWriter implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        RequestState state = RequestState.of(exchange);
+        String requestId = state.requestId();
         LOG.info("event=idempotent_replay request_id={} original_request_id={}", requestId,
-                exchange.getProperty(Headers.REPLAY_REQUEST_ID, String.class));
-        ResponseWriter.write(exchange, 200, requestId, exchange.getProperty(Headers.REPLAY, String.class),
+                state.replayRequestId());
+        ResponseWriter.write(exchange, 200, requestId, state.replay(),
                 "Idempotent-Replayed", "true");
     }
 }

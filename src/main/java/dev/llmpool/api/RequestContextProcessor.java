@@ -13,13 +13,10 @@ import dev.llmpool.config.ConfigStore;
  * Gives the request its context before anything can fail: a request id (the caller's {@code X-Request-Id}
  * when sane, otherwise a new one), its arrival time, the configuration snapshot it will be served with
  * from start to end, whatever reloads happen meanwhile, and the two caller headers that caching reads
- * ({@code Idempotency-Key}, {@code Cache-Control}), kept as properties because validation clears every header.
+ * ({@code Idempotency-Key}, {@code Cache-Control}), kept in the {@link RequestState} because validation clears every
+ * header.
  */
 public class RequestContextProcessor implements Processor {
-
-    public static final String CONFIG = "llmpool.config";
-    /** Exchange property set by a door whose {@code model} may name a provider: see {@link dev.llmpool.config.PoolConfig#withProviderTasks}. */
-    public static final String PROVIDER_TASKS = "llmpool.providerTasks";
 
     private final ConfigStore configStore;
 
@@ -29,19 +26,27 @@ public class RequestContextProcessor implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        exchange.setProperty(Headers.STARTED_NANOS, System.nanoTime());
+        RequestState state = RequestState.of(exchange);
+        state.setStartedNanos(System.nanoTime());
         Message in = exchange.getIn();
         Object given = in.getHeader(Headers.REQUEST_ID);
-        exchange.setProperty(Headers.REQUEST_ID_PROPERTY, requestId(given instanceof String s ? s : null));
-        exchange.setProperty(CONFIG, exchange.getProperty(PROVIDER_TASKS) != null
-                ? configStore.currentWithProviderTasks() : configStore.current());
-        keep(exchange, in, "Idempotency-Key", Headers.IDEMPOTENCY_KEY);
-        String key = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        state.setRequestId(requestId(given instanceof String s ? s : null));
+        Object door = exchange.getProperty(RequestState.DOOR_API);
+        if (door != null) {
+            state.setApi(door.toString());
+        }
+        Object tenant = exchange.getProperty(RequestState.DOOR_TENANT);
+        if (tenant != null) {
+            state.setTenant(tenant.toString());
+        }
+        state.setConfig(state.providerTasks() ? configStore.currentWithProviderTasks() : configStore.current());
+        String key = text(in.getHeader("Idempotency-Key"));
+        state.setIdempotencyKey(key);
         if (key != null && (key.isBlank() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
             // an empty key is a caller's mistake, not "no key": it must not silently turn idempotency off
             throw ApiException.invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
-        keep(exchange, in, "Cache-Control", Headers.CACHE_CONTROL);
+        state.setCacheControl(text(in.getHeader("Cache-Control")));
     }
 
     /** The caller's X-Request-Id when sane (see {@link #isSafe}), otherwise a new one. */
@@ -60,11 +65,8 @@ public class RequestContextProcessor implements Processor {
         return new UUID(msb, lsb).toString();
     }
 
-    private static void keep(Exchange exchange, Message in, String header, String property) {
-        Object value = in.getHeader(header);
-        if (value != null) {
-            exchange.setProperty(property, value.toString());
-        }
+    private static String text(Object header) {
+        return header == null ? null : header.toString();
     }
 
     /** 1 to 128 of {@code A-Z a-z 0-9 . _ : -}: safe to echo in a header and to log. */

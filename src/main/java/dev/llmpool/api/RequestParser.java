@@ -36,7 +36,8 @@ public class RequestParser implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
+        RequestState state = RequestState.of(exchange);
+        PoolConfig config = state.config();
         String contentType = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, String.class);
         if (!MediaTypes.isJson(contentType)) {
             throw new ApiException(415, "unsupported_media_type",
@@ -46,7 +47,7 @@ public class RequestParser implements Processor {
         byte[] body = exchange.getIn().getBody(byte[].class);
         InferRequest request = parse(body, config.limits());
         @SuppressWarnings("unchecked")
-        java.util.List<ChatMessage> conversation = exchange.getProperty(ChatMessage.PROPERTY, java.util.List.class);
+        java.util.List<ChatMessage> conversation = state.messages();
         if (conversation != null) {  // a door's conversation; prompt is its last user message
             request = request.withMessages(conversation);
         }
@@ -57,7 +58,7 @@ public class RequestParser implements Processor {
         // Caller headers must never travel further (Authorization!); the request is now an object.
         exchange.getIn().getHeaders().clear();
         exchange.getIn().setBody(null);
-        exchange.setProperty(Headers.REQUEST, request);
+        state.setRequest(request);
     }
 
     InferRequest parse(byte[] body, Limits limits) {

@@ -23,25 +23,23 @@ public class ResponseWriter implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        if (exchange.getProperty(Headers.REPLAY) != null) {
+        RequestState state = RequestState.of(exchange);
+        if (state.replay() != null) {
             replay.process(exchange);
             return;
         }
-        Outcome o = EnsembleProcessor.outcome(exchange);
-        OutcomeJson json = exchange.getProperty(OutcomeJson.RENDERED, OutcomeJson.class);
+        OutcomeJson json = state.rendered();
         if (json == null) {
-            json = OutcomeJson.render(o, mapper);
+            json = OutcomeJson.render(state.outcome(), mapper);
         }
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
-        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
-        String body = json.body(requestId, req.task(), elapsedMillis(exchange),
-                Boolean.TRUE.equals(exchange.getProperty(Headers.FROM_CACHE)));
+        InferRequest req = state.request();
+        String requestId = state.requestId();
+        String body = json.body(requestId, req.task(), elapsedMillis(state), state.fromCache());
         write(exchange, 200, requestId, body, null, null);
     }
 
-    static long elapsedMillis(Exchange exchange) {
-        Long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
-        return started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
+    static long elapsedMillis(RequestState state) {
+        return state.started() ? (System.nanoTime() - state.startedNanos()) / 1_000_000 : 0;
     }
 
     /** A JSON reply carrying the request id, and one extra header if {@code header} is not null. */

@@ -12,6 +12,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 
@@ -19,16 +20,15 @@ import dev.llmpool.api.Headers;
  * The infer route's step right after the request context: who is calling. With {@code pool.auth.enabled=false} every
  * request is tenant {@code default}. Otherwise the caller presents {@code Authorization: Bearer <credential>} or
  * {@code x-api-key: <key>} (gRPC: metadata {@code authorization}); a credential without a dot is an API key, looked up
- * by its SHA-256 digest in constant time, anything else a JWT ({@link JwtVerifier}). Success sets the exchange
- * properties {@code llmpool.tenant} and {@link #PRINCIPAL} and removes the credential headers, so nothing after this
+ * by its SHA-256 digest in constant time, anything else a JWT ({@link JwtVerifier}). Success sets the
+ * request's tenant and principal ({@link dev.llmpool.api.RequestState}) and removes the credential headers, so nothing
+ * after this
  * step can log or forward them; failure is a 401 {@code unauthenticated} with {@code WWW-Authenticate: Bearer}. A route
  * whose callers carry no credential (a queue) names the tenant itself ({@link #namedByRoute}).
  */
 public final class Authenticator implements Processor {
 
     public static final String DEFAULT_TENANT = "default";
-    /** Exchange property: the {@link Principal}; absent when auth is off. */
-    public static final String PRINCIPAL = "llmpool.principal";
     /** A credential is never longer (a JWT with a few claims is well under 2 KB). */
     static final int MAX_CREDENTIAL_CHARS = 8192;
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer");
@@ -43,15 +43,16 @@ public final class Authenticator implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        RequestState state = RequestState.of(exchange);
         AccessConfig access = config.get();
         if (!access.enabled()) {
-            exchange.setProperty(Headers.TENANT, DEFAULT_TENANT);
+            state.setTenant(DEFAULT_TENANT);
             return;
         }
-        String named = exchange.getProperty(Headers.TENANT, String.class);
+        String named = state.tenant();
         Principal principal = named != null ? namedByRoute(access, named) : identify(access, exchange.getIn());
-        exchange.setProperty(Headers.TENANT, principal.tenant().name());
-        exchange.setProperty(PRINCIPAL, principal);
+        state.setTenant(principal.tenant().name());
+        state.setPrincipal(principal);
     }
 
     /**
@@ -74,7 +75,7 @@ public final class Authenticator implements Processor {
      * true when auth is off.
      */
     public static boolean allows(Exchange exchange, String name) {
-        Principal principal = exchange.getProperty(PRINCIPAL, Principal.class);
+        Principal principal = RequestState.of(exchange).principal();
         return principal == null || principal.allows(name);
     }
 

@@ -19,6 +19,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.SynchronizationAdapter;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
@@ -55,14 +56,15 @@ public final class TenantLimits extends AsyncProcessorSupport {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        Principal principal = exchange.getProperty(Authenticator.PRINCIPAL, Principal.class);
+        RequestState state = RequestState.of(exchange);
+        Principal principal = state.principal();
         if (principal == null) {  // auth off
             callback.done(true);
             return true;
         }
         Tenant tenant = principal.tenant();
         chargeAtEnd(exchange, tenant);
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
+        InferRequest req = state.request();
         if (!principal.allows(req.task())) {
             exchange.setException(Authenticator.forbidden("tenant '" + tenant.name() + "' may not use task '"
                     + req.task() + "'"));
@@ -134,7 +136,8 @@ public final class TenantLimits extends AsyncProcessorSupport {
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
-                long tokens = Boolean.TRUE.equals(done.getProperty(Headers.FROM_CACHE)) ? 0 : UsageTotal.of(done).tokens();
+                RequestState ended = RequestState.of(done);
+                long tokens = ended.fromCache() ? 0 : ended.usage().tokens();
                 if (tokens > 0) {
                     buckets.charge(tokenBucket(tenant), limits, tokens);
                 }

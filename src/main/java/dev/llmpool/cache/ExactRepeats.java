@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.OutcomeJson;
@@ -37,8 +38,6 @@ import dev.llmpool.metrics.RequestMetrics;
  */
 public final class ExactRepeats {
 
-    /** Exchange property set by the HTTP consumer: the request as it came, for {@link #remember}. */
-    public static final String RAW = "llmpool.rawRequest";
 
     /** An HTTP request's body and Content-Type, as received. */
     public record Raw(Buffer body, String contentType) {
@@ -107,15 +106,16 @@ public final class ExactRepeats {
 
     /** Called when the route answered this exchange from the cache key, or stored its fresh answer under it. */
     void remember(Exchange exchange, String key) {
-        Raw raw = exchange.getProperty(RAW, Raw.class);
+        RequestState state = RequestState.of(exchange);
+        Raw raw = state.raw();
         if (raw == null || raw.contentType() == null || raw.body().length() > maxBodyBytes
-                || exchange.getProperty(Headers.IDEMPOTENCY_KEY) != null
-                || exchange.getProperty(Headers.CACHE_CONTROL) != null
-                || exchange.getProperty(dev.llmpool.auth.Authenticator.PRINCIPAL) != null) {
+                || state.idempotencyKey() != null
+                || state.cacheControl() != null
+                || state.principal() != null) {
             return;  // with auth on, nothing: a repeat answered here would skip authentication and ignore the tenant
         }
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
-        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
+        InferRequest req = state.request();
+        PoolConfig config = state.config();
         TaskConfig task = config.task(req.task());
         String strategy = req.strategy() != null ? req.strategy().name() : task.strategy().name();
         // A copy: the request's buffer belongs to the connection

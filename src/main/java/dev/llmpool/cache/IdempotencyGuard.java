@@ -15,6 +15,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
@@ -37,7 +38,6 @@ import dev.llmpool.logging.LogText;
 public class IdempotencyGuard extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdempotencyGuard.class);
-    private static final String FLIGHT = "llmpool.idempotencyFlight";
     private static final long POLL_MS = 50;
     /** A claim outlives the request's deadline by this much, so a crashed instance does not hold a key for long. */
     private static final long CLAIM_GRACE_MS = 5000;
@@ -81,7 +81,8 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
     /** Before the work: replay, wait, refuse (409), or claim the key for this request. */
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        String given = exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class);
+        RequestState state = RequestState.of(exchange);
+        String given = state.idempotencyKey();
         if (given == null || given.isEmpty()) {
             callback.done(true);
             return true;
@@ -92,8 +93,8 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
-        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        InferRequest req = state.request();
+        String requestId = state.requestId();
         String fingerprint = keys.fingerprint(req);
         String key = scoped(exchange, given);
         InFlight.Flight<Entry> mine = new InFlight.Flight<>(fingerprint);
@@ -115,7 +116,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
                         if (earlier != null) {
                             flights.land(key, mine, earlier);  // done elsewhere: waiters here replay it too
                         } else if (error == null) {
-                            exchange.setProperty(FLIGHT, mine);
+                            state.setIdempotencyFlight(mine);
                         }
                     });
         }
@@ -125,8 +126,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
                 exchange.setException(cause instanceof TimeoutException ? inProgress(key) : cause);
             } else if (earlier != null) {
                 metrics.idempotency("replayed");
-                exchange.setProperty(Headers.REPLAY, earlier.body());
-                exchange.setProperty(Headers.REPLAY_REQUEST_ID, earlier.requestId());
+                state.setReplay(earlier.body(), earlier.requestId());
             } else {
                 metrics.idempotency("new");
             }
@@ -144,14 +144,15 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
      */
     @SuppressWarnings("unchecked")
     private boolean record(Exchange exchange, AsyncCallback callback) {
-        InFlight.Flight<Entry> mine = exchange.getProperty(FLIGHT, InFlight.Flight.class);
+        @SuppressWarnings("unchecked")
+        InFlight.Flight<Entry> mine = (InFlight.Flight<Entry>) RequestState.of(exchange).idempotencyFlight();
         Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         if (mine == null || status == null || status != 200) {
             callback.done(true);  // not ours, or failed: the completion hook frees the key
             return true;
         }
-        String key = scoped(exchange, exchange.getProperty(Headers.IDEMPOTENCY_KEY, String.class));
-        Entry done = new Entry(mine.fingerprint(), exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
+        String key = scoped(exchange, RequestState.of(exchange).idempotencyKey());
+        Entry done = new Entry(mine.fingerprint(), RequestState.of(exchange).requestId(),
                 exchange.getMessage().getBody(String.class));
         CompletableFuture<Void> kept;
         try {
@@ -261,7 +262,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
     }
 
     private static Duration claimTtl(Exchange exchange, InferRequest req) {
-        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
+        PoolConfig config = RequestState.of(exchange).config();
         return Duration.ofMillis(TaskResolver.deadlineMs(req, config.task(req.task())) + CLAIM_GRACE_MS);
     }
 
@@ -270,7 +271,7 @@ public class IdempotencyGuard extends AsyncProcessorSupport {
      * tenants is two keys.
      */
     private static String scoped(Exchange exchange, String key) {
-        return exchange.getProperty(Headers.TENANT, "default", String.class) + "/" + key;
+        return RequestState.of(exchange).tenantOrDefault() + "/" + key;
     }
 
     /** 1 to 255 visible ASCII characters. */

@@ -10,6 +10,7 @@ import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
 
@@ -48,7 +49,7 @@ public final class InFlight<T> {
      * work then goes on even if its own caller goes away ({@link CallerLink#keep()}): this one waits for it.
      */
     public Flight<T> leadOrJoin(String key, Flight<T> mine, Exchange exchange) {
-        mine.leader = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        mine.leader = RequestState.of(exchange).callerLink();
         Flight<T> running = flights.putIfAbsent(key, mine);
         CallerLink leader = running == null ? null : running.leader;
         if (leader != null) {

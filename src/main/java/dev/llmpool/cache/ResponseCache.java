@@ -15,6 +15,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
@@ -41,9 +42,6 @@ public class ResponseCache extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
     /** Exchange property: the request's cache key (SHA-256, see {@link CacheKeys#responseKey}). */
-    public static final String KEY = "llmpool.cacheKey";
-    private static final String FLIGHT = "llmpool.cacheFlight";
-    private static final String STORE = "llmpool.cacheStore";
 
     /** What a waiting request gets from the one it waited for, with the answer's body rendered. */
     private record Answer(Outcome outcome, boolean fromCache, OutcomeJson json) {
@@ -106,18 +104,19 @@ public class ResponseCache extends AsyncProcessorSupport {
     /** The lookup step. */
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        if (exchange.getProperty(Headers.REPLAY) != null) {
-            exchange.setProperty(Headers.ANSWERED, Boolean.TRUE);  // an idempotent replay needs no answer
+        RequestState state = RequestState.of(exchange);
+        if (state.replay() != null) {
+            state.setAnswered(true);  // an idempotent replay needs no answer
             callback.done(true);
             return true;
         }
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
-        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
-        String key = keys.responseKey(req, config, exchange.getProperty(Headers.TENANT, "default", String.class));
-        exchange.setProperty(KEY, key);
+        InferRequest req = state.request();
+        PoolConfig config = state.config();
+        String key = keys.responseKey(req, config, state.tenantOrDefault());
+        state.setCacheKey(key);
         if (bypassed(req, exchange)) {
             metrics.cache("bypass");
-            exchange.setProperty(STORE, Boolean.TRUE);
+            state.setCacheStore(true);
             callback.done(true);
             return true;
         }
@@ -157,8 +156,9 @@ public class ResponseCache extends AsyncProcessorSupport {
                 answer(exchange, answer);
             } else {
                 metrics.cache("miss");
-                exchange.setProperty(FLIGHT, mine);
-                exchange.setProperty(STORE, Boolean.TRUE);
+                RequestState state = RequestState.of(exchange);
+                state.setCacheFlight(mine);
+                state.setCacheStore(true);
                 flights.endWith(exchange, key, mine, () -> { });
             }
         });
@@ -168,14 +168,15 @@ public class ResponseCache extends AsyncProcessorSupport {
     @SuppressWarnings("unchecked")
     private boolean store(Exchange exchange, AsyncCallback callback) {
         Outcome outcome = EnsembleProcessor.outcome(exchange);
-        if (exchange.getProperty(STORE) == null || outcome == null) {
+        RequestState state = RequestState.of(exchange);
+        if (!state.cacheStore() || outcome == null) {
             callback.done(true);
             return true;
         }
-        String key = exchange.getProperty(KEY, String.class);
-        InFlight.Flight<Answer> flight = exchange.getProperty(FLIGHT, InFlight.Flight.class);
+        String key = state.cacheKey();
+        InFlight.Flight<Answer> flight = (InFlight.Flight<Answer>) state.cacheFlight();
         OutcomeJson json = OutcomeJson.render(outcome, mapper);  // for the entry, this response and the waiters
-        exchange.setProperty(OutcomeJson.RENDERED, json);
+        state.setRendered(json);
         CompletableFuture<Void> written = isComplete(outcome)
                 ? write(key, new Cached(outcome, json)) : CompletableFuture.completedFuture(null);
         return InFlight.resume(written, callback, (done, error) -> {
@@ -195,7 +196,7 @@ public class ResponseCache extends AsyncProcessorSupport {
 
     private boolean waitFor(InFlight.Flight<Answer> running, Exchange exchange, InferRequest req, PoolConfig config,
                             AsyncCallback callback) {
-        long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
+        long started = RequestState.of(exchange).startedNanos();
         long deadlineMs = TaskResolver.deadlineMs(req, config.task(req.task()));
         long remainingMs = Math.max(0, deadlineMs - (System.nanoTime() - started) / 1_000_000);
         return InFlight.resume(running.await(remainingMs), callback, (answer, error) -> {
@@ -212,15 +213,16 @@ public class ResponseCache extends AsyncProcessorSupport {
     }
 
     private static void answer(Exchange exchange, Answer answer) {
-        exchange.setProperty(EnsembleProcessor.OUTCOME, answer.outcome());
-        exchange.setProperty(Headers.FROM_CACHE, answer.fromCache());
-        exchange.setProperty(Headers.ANSWERED, Boolean.TRUE);
+        RequestState state = RequestState.of(exchange);
+        state.setOutcome(answer.outcome());
+        state.setFromCache(answer.fromCache());
+        state.setAnswered(true);
         if (answer.json() != null) {
-            exchange.setProperty(OutcomeJson.RENDERED, answer.json());
+            state.setRendered(answer.json());
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("event=answered_without_ensemble request_id={} from_cache={}",
-                    exchange.getProperty(Headers.REQUEST_ID_PROPERTY), answer.fromCache());
+                    state.requestId(), answer.fromCache());
         }
     }
 
@@ -228,7 +230,7 @@ public class ResponseCache extends AsyncProcessorSupport {
         if (!req.cache()) {
             return true;
         }
-        String cacheControl = exchange.getProperty(Headers.CACHE_CONTROL, String.class);
+        String cacheControl = RequestState.of(exchange).cacheControl();
         if (cacheControl != null) {
             for (String directive : cacheControl.split(",")) {
                 if (directive.trim().toLowerCase(Locale.ROOT).startsWith("no-cache")) {

@@ -7,8 +7,6 @@ package dev.llmpool.ensemble;
  */
 final class BackendWait {
 
-    /** Exchange property (Long, nanoseconds) left by the race when it finishes. */
-    static final String PROPERTY = "llmpool.backendWaitNanos";
 
     private int inFlight;
     private long since;

@@ -8,6 +8,7 @@ import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.TaskResolver;
@@ -21,8 +22,6 @@ import dev.llmpool.streaming.ChunkSink;
  */
 public class EnsembleProcessor extends AsyncProcessorSupport {
 
-    /** Exchange property: the decided {@link Outcome} (also left by the streaming ensemble and by a cache hit). */
-    public static final String OUTCOME = Race.OUTCOME;
 
     private final Map<Strategy, EnsembleStrategy> strategies = new EnumMap<>(Strategy.class);
     private final ProviderCalls calls;
@@ -46,12 +45,13 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
     }
 
     public static Outcome outcome(Exchange exchange) {
-        return exchange.getProperty(Race.OUTCOME, Outcome.class);
+        return RequestState.of(exchange).outcome();
     }
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        RequestState state = RequestState.of(exchange);
+        Plan plan = state.plan();
         EnsembleStrategy strategy = strategies.get(plan.strategy());
         if (strategy == null) {
             exchange.setException(new dev.llmpool.api.ApiException(400, "unsupported_strategy",
@@ -59,7 +59,7 @@ public class EnsembleProcessor extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        ChunkSink sink = plan.strategy() == Strategy.FASTEST ? exchange.getProperty(ChunkSink.PROPERTY, ChunkSink.class) : null;
+        ChunkSink sink = plan.strategy() == Strategy.FASTEST ? state.chunkSink() : null;
         new Race(plan, strategy, sink, exchange, callback, calls, timers, stats, embeddings).start();
         return false;
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderReply;
@@ -47,7 +48,7 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
         Exchange result = oldExchange != null ? oldExchange : newExchange;
         Tally tally = result.getProperty(TALLY, Tally.class);
         if (tally == null) {
-            tally = new Tally(newExchange.getProperty(TaskResolver.PLAN, Plan.class));
+            tally = new Tally(RequestState.of(newExchange).plan());
             result.setProperty(TALLY, tally);
         }
         tally.add(attempt);

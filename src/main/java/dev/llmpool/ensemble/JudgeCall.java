@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.PromptTemplate;
@@ -35,7 +36,7 @@ public class JudgeCall implements Processor {
         exchange.removeProperty(JUDGE_PROVIDER);
         exchange.removeProperty(JUDGE_ENDPOINT);
         exchange.removeProperty(ProviderCall.PROPERTY);
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        Plan plan = RequestState.of(exchange).plan();
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
         List<Attempt> candidates = tally == null ? List.of() : JudgeStrategy.candidates(tally);
         if (candidates.size() < 2 || plan.judge() == null) {

@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.TaskResolver;
@@ -29,7 +30,7 @@ public class JudgeCandidates implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        Plan plan = RequestState.of(exchange).plan();
         long now = System.nanoTime();
         long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
         exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.TaskResolver;
@@ -29,10 +30,11 @@ public class JudgeVerdict implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        RequestState state = RequestState.of(exchange);
         BackendWait wait = exchange.getProperty(JudgeCandidates.BACKEND_WAIT, BackendWait.class);
         wait.callEnded(); // the judge answered (or was not called)
-        exchange.setProperty(BackendWait.PROPERTY, wait.nanos());
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        state.setBackendWaitNanos(wait.nanos());
+        Plan plan = state.plan();
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
         if (tally == null) {
             tally = new Tally(plan);
@@ -44,7 +46,7 @@ public class JudgeVerdict implements Processor {
         if (exchange.getIn().getBody() instanceof ProviderReply verdict) {
             total = total.plus(verdict); // the judge's own call is part of what the request cost
         }
-        exchange.setProperty(UsageTotal.PROPERTY, total);
+        state.setUsage(total);
         Outcome fallback = decideCandidates(tally, deadlinePassed, window, plan); // 503/504 when there is no candidate
         List<Attempt> candidates = JudgeStrategy.candidates(tally);
         String judgeProvider = exchange.getProperty(JudgeCall.JUDGE_PROVIDER, String.class);
@@ -57,7 +59,7 @@ public class JudgeVerdict implements Processor {
             Integer choice = choice(verdict.content(), candidates.size(), judge);
             if (choice != null) {
                 ProviderReply winner = candidates.get(choice - 1).reply();
-                exchange.setProperty(Race.OUTCOME, new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
+                state.setOutcome(new Outcome(winner, Strategy.JUDGE, models(plan), false, null, null,
                         judge, total));
                 return;
             }
@@ -66,7 +68,7 @@ public class JudgeVerdict implements Processor {
             judge.put("skipped", true);
             judge.put("reason", "judge failed: " + FailureReasons.describe(e));
         }
-        exchange.setProperty(Race.OUTCOME, new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
+        state.setOutcome(new Outcome(fallback.winner(), Strategy.JUDGE, models(plan), false, null,
                 null, judge, total));
     }
 

@@ -13,6 +13,7 @@ import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
 import dev.llmpool.config.ProviderConfig;
@@ -60,7 +61,6 @@ import dev.llmpool.tracing.RequestTrace;
 final class Race {
 
     private static final Logger LOG = LoggerFactory.getLogger(Race.class);
-    static final String OUTCOME = "llmpool.outcome";
     private static final String FIRED_NANOS = "llmpool.firedNanos";
 
     private final Plan plan;
@@ -108,7 +108,7 @@ final class Race {
     }
 
     void start() {
-        CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        CallerLink caller = RequestState.of(exchange).callerLink();
         if (caller != null) {
             caller.onGone(this::callerGone);
         }
@@ -136,10 +136,9 @@ final class Race {
         fired++;
         queried.add(p.model());
         Exchange branch = new DefaultExchange(exchange.getContext());
-        branch.setProperty(TaskResolver.PLAN, plan);
+        // the request's plan, tenant (its tokens are counted) and trace (the call's span's parent)
+        RequestState.of(exchange).shareWith(branch);
         branch.setProperty(FIRED_NANOS, System.nanoTime());
-        branch.setProperty(TokenMeter.TENANT, TokenMeter.tenantOf(exchange)); // the provider route counts its tokens
-        branch.setProperty(RequestTrace.PROPERTY, exchange.getProperty(RequestTrace.PROPERTY)); // the call's span's parent
         branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages(), plan.sampling()));
         branch.setProperty(CallHandle.PROPERTY, new CallHandle());
@@ -333,9 +332,10 @@ final class Race {
         boolean late = deadlineReached || System.nanoTime() >= plan.deadlineNanos();
         // Calls still running can only lose now: their permits are back before the caller has the answer.
         end(losers, late && failure == null);
-        exchange.setProperty(BackendWait.PROPERTY, backendWait.nanos());
-        exchange.setProperty(UsageTotal.PROPERTY, UsageTotal.of(tally));
-        CallerLink caller = exchange.getProperty(CallerLink.PROPERTY, CallerLink.class);
+        RequestState state = RequestState.of(exchange);
+        state.setBackendWaitNanos(backendWait.nanos());
+        state.setUsage(UsageTotal.of(tally));
+        CallerLink caller = state.callerLink();
         if (caller != null) {
             caller.clear();
         }
@@ -344,7 +344,7 @@ final class Race {
                 throw failure;
             }
             Outcome outcome = strategy.decide(tally, late);
-            exchange.setProperty(OUTCOME, outcome.withQueried(List.copyOf(queried), hedged));
+            state.setOutcome(outcome.withQueried(List.copyOf(queried), hedged));
         } catch (RuntimeException e) {
             exchange.setException(e);
         }

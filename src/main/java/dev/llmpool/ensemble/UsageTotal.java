@@ -1,7 +1,5 @@
 package dev.llmpool.ensemble;
 
-import org.apache.camel.Exchange;
-
 import dev.llmpool.providers.ProviderReply;
 
 /**
@@ -10,9 +8,6 @@ import dev.llmpool.providers.ProviderReply;
  * {@link Outcome#promptTokens()} is the answer's own; the tenant's budget is charged from it when the request ends.
  */
 public record UsageTotal(long promptTokens, long completionTokens) {
-
-    /** Exchange property: the request's total so far, set when its calls have ended (also when it failed). */
-    public static final String PROPERTY = "llmpool.usageTotal";
 
     public static final UsageTotal NONE = new UsageTotal(0, 0);
 
@@ -35,8 +30,4 @@ public record UsageTotal(long promptTokens, long completionTokens) {
         return promptTokens + completionTokens;
     }
 
-    /** The request's total, or none when no backend was called. */
-    public static UsageTotal of(Exchange exchange) {
-        return exchange.getProperty(PROPERTY, NONE, UsageTotal.class);
-    }
 }

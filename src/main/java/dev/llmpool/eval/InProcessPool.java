@@ -20,6 +20,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.Main;
 import org.apache.camel.support.DefaultExchange;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.Application;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.PoolConfig;
@@ -158,10 +159,9 @@ final class InProcessPool implements AutoCloseable {
         byte[] body = mapper.writeValueAsBytes(request);
         long started = System.nanoTime();
         Exchange answer = template.send("direct:infer", exchange -> {
-            exchange.setProperty("llmpool.api", API);
-            if (onlyProvider != null) {
-                exchange.setProperty(TaskResolver.ONLY_PROVIDER, onlyProvider);
-            }
+            RequestState state = RequestState.of(exchange);
+            state.setApi(API);
+            state.setOnlyProvider(onlyProvider);
             exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
             exchange.getIn().setHeader("X-Request-Id", requestId);
             exchange.getIn().setBody(body);

@@ -11,6 +11,7 @@ import org.apache.camel.component.grpc.GrpcConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.Headers;
 import dev.llmpool.grpc.v1.HealthReply;
 import dev.llmpool.grpc.v1.InferReply;
@@ -41,7 +42,7 @@ public class GrpcReplyWriter implements Processor {
     @SuppressWarnings("unchecked")
     public void process(Exchange exchange) {
         StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
-        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        String requestId = RequestState.of(exchange).requestId();
         try {
             String body = exchange.getMessage().getBody(String.class);
             JsonNode json = mapper.readTree(body == null ? "{}" : body);
@@ -60,7 +61,7 @@ public class GrpcReplyWriter implements Processor {
                 InferReply.Builder reply = InferReply.newBuilder();
                 PROTO.merge(body, reply);
                 if (GrpcRequestMapper.INFER_STREAM.equals(method)) {
-                    stream(exchange.getProperty(ChunkSink.PROPERTY, GrpcChunkSink.class), reply.build());
+                    stream((GrpcChunkSink) RequestState.of(exchange).chunkSink(), reply.build());
                 } else {
                     observer.onNext(reply.build());
                 }

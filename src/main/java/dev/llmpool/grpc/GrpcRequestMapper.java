@@ -17,6 +17,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.grpc.GrpcConstants;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
 import dev.llmpool.api.Headers;
@@ -48,6 +49,7 @@ public class GrpcRequestMapper implements Processor {
     @Override
     @SuppressWarnings("unchecked")
     public void process(Exchange exchange) throws Exception {
+        RequestState state = RequestState.of(exchange);
         InferRequest req = exchange.getIn().getBody(InferRequest.class);
         ObjectNode json = toJson(req);
         applyDeadline(json, Context.current().getDeadline());
@@ -58,9 +60,9 @@ public class GrpcRequestMapper implements Processor {
         copyCallHeaders(in);
         if (INFER_STREAM.equals(exchange.getProperty(GrpcReplyWriter.METHOD, String.class))) {
             StreamObserver<Object> observer = exchange.getProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, StreamObserver.class);
-            exchange.setProperty(ChunkSink.PROPERTY, new GrpcChunkSink(observer, Context.current()));
+            state.setChunkSink(new GrpcChunkSink(observer, Context.current()));
         } else {
-            exchange.setProperty(CallerLink.PROPERTY, callerLink(Context.current()));
+            state.setCallerLink(callerLink(Context.current()));
         }
     }
 

@@ -5,7 +5,7 @@ package dev.llmpool.metrics;
  * caller text except {@code prompt}, which only the operations page may keep, with pool.ui.show-prompts=true).
  *
  * @param winner        the provider whose answer was returned, or null
- * @param overheadNanos the duration minus the time spent waiting on backends ({@link RequestMetrics#BACKEND_WAIT_NANOS})
+ * @param overheadNanos the duration minus the time spent waiting on backends ({@link dev.llmpool.api.RequestState#backendWaitNanos()})
  * @param traceId       the W3C trace id the caller sent in {@code traceparent}, or null
  */
 public record FinishedRequest(

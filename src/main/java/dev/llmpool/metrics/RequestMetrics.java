@@ -17,6 +17,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.Synchronization;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
@@ -33,21 +34,12 @@ import dev.llmpool.tracing.Tracing;
  * flight ({@code llmpool_inflight_requests}) and hooks the exchange's completion, so errors count too. When the
  * request ends it times it by door, task, strategy and HTTP status ({@code llmpool_requests_seconds}), records the
  * time spent in the pool itself ({@code llmpool_overhead_seconds}: the duration minus the time the ensemble waited on backends,
- * {@link #BACKEND_WAIT_NANOS}),
+ * {@link RequestState#backendWaitNanos()}),
  * ends its trace's span ({@link Tracing}), and hands a {@link FinishedRequest} to the listeners (the access log, the
  * operations page). (Camel's {@code onCompletion} would do the same but copies the whole exchange for every request.)
  */
 public class RequestMetrics implements Processor {
 
-    /** Exchange property: the door the request came in by; {@code infer} when absent. */
-    public static final String API = "llmpool.api";
-    /** Exchange property (Long, nanoseconds): the time the request waited on backends, left by the ensemble. */
-    public static final String BACKEND_WAIT_NANOS = "llmpool.backendWaitNanos";
-    /**
-     * Exchange property: the request's W3C trace id: its span's with tracing on, else the caller's (from
-     * {@code traceparent}) when it sent a valid one.
-     */
-    public static final String TRACE_ID = "llmpool.traceId";
     /** Doors known as label values; any other is counted as {@code other} (labels stay bounded). */
     private static final Set<String> APIS = Set.of("infer", "openai", "ollama", "grpc", "kafka", "jms");
     /** Request latency buckets, 5 ms to 30 s: a local model answers in tens of milliseconds to many seconds. */
@@ -101,26 +93,26 @@ public class RequestMetrics implements Processor {
         inFlight.incrementAndGet();
         String traceId = tracing.begin(exchange);
         if (traceId != null) {
-            exchange.setProperty(TRACE_ID, traceId);
+            RequestState.of(exchange).setTraceId(traceId);
         }
         exchange.getExchangeExtension().addOnCompletion(onDone);
     }
 
     private void record(Exchange exchange) {
         inFlight.decrementAndGet();
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
+        RequestState state = RequestState.of(exchange);
+        InferRequest req = state.request();
         Object code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE);
         int status = code instanceof Integer i ? i : code == null ? 200 : Integer.parseInt(code.toString());
-        Long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
-        long nanos = started == null ? 0 : System.nanoTime() - started;
-        long waited = exchange.getProperty(BACKEND_WAIT_NANOS, 0L, Long.class);
-        String api = apiOf(exchange);
+        long nanos = state.started() ? System.nanoTime() - state.startedNanos() : 0;
+        long waited = state.backendWaitNanos();
+        String api = apiOf(state);
         String task = req == null ? "invalid" : req.task(); // unknown tasks are not tags: bounded cardinality
-        String strategy = strategy(req, exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class));
+        String strategy = strategy(req, state.config());
         timer(api, task, strategy, status).record(nanos, TimeUnit.NANOSECONDS);
         long own = Math.max(0, nanos - waited);
         overhead.record(own, TimeUnit.NANOSECONDS);
-        RequestTrace trace = exchange.getProperty(RequestTrace.PROPERTY, RequestTrace.class);
+        RequestTrace trace = state.trace();
         if (trace != null) {
             trace.end(exchange, api, task, strategy, status);
         }
@@ -128,15 +120,15 @@ public class RequestMetrics implements Processor {
             return;
         }
         Outcome outcome = EnsembleProcessor.outcome(exchange);
-        boolean fromCache = Boolean.TRUE.equals(exchange.getProperty(Headers.FROM_CACHE));
+        boolean fromCache = state.fromCache();
         boolean spent = outcome != null && !fromCache; // a cached answer spent no tokens this time
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         FinishedRequest done = new FinishedRequest(System.currentTimeMillis(),
-                exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class), api, TokenMeter.tenantOf(exchange),
+                state.requestId(), api, state.tenantOrDefault(),
                 task, strategy, outcome == null || status != 200 ? null : outcome.winner().provider(), status,
                 error instanceof ApiException e ? e.code() : error != null ? "internal_error" : null, nanos, own,
                 spent ? outcome.promptTokens() : 0, spent ? outcome.completionTokens() : 0, fromCache,
-                exchange.getProperty(TRACE_ID, String.class), req == null ? null : req.prompt());
+                state.traceId(), req == null ? null : req.prompt());
         listeners.forEach(l -> l.accept(done));
     }
 
@@ -168,8 +160,8 @@ public class RequestMetrics implements Processor {
         return timer;
     }
 
-    private static String apiOf(Exchange exchange) {
-        String api = exchange.getProperty(API, String.class);
+    private static String apiOf(RequestState state) {
+        String api = state.api();
         return api == null ? "infer" : APIS.contains(api) ? api : "other";
     }
 

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.TaskResolver;
@@ -20,8 +21,6 @@ import dev.llmpool.routing.TaskResolver;
  */
 public class TokenMeter implements Processor {
 
-    /** Exchange property: the authenticated tenant's name; absent when authentication is off. */
-    public static final String TENANT = "llmpool.tenant";
     public static final String DEFAULT_TENANT = "default";
 
     private record Key(String provider, String task, String tenant, String direction) {
@@ -43,16 +42,14 @@ public class TokenMeter implements Processor {
 
     /** Counts the reply's tokens under the exchange's plan (task) and tenant. */
     public void record(Exchange exchange, ProviderReply reply) {
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        RequestState state = RequestState.of(exchange);
+        Plan plan = state.plan();
         String task = plan == null ? "invalid" : plan.task();
-        String tenant = tenantOf(exchange);
+        String tenant = state.tenantOrDefault();
         counter(new Key(reply.provider(), task, tenant, "prompt")).increment(reply.promptTokens());
         counter(new Key(reply.provider(), task, tenant, "completion")).increment(reply.completionTokens());
     }
 
-    public static String tenantOf(Exchange exchange) {
-        return exchange.getProperty(TENANT, DEFAULT_TENANT, String.class);
-    }
 
     private Counter counter(Key k) {
         Counter c = counters.get(k);

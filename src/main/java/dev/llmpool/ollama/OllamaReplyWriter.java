@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.CoreReply;
 import dev.llmpool.streaming.HttpChunkStream;
@@ -31,8 +32,9 @@ public class OllamaReplyWriter implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
+        RequestState state = RequestState.of(exchange);
         CoreReply reply = CoreReply.of(exchange, mapper);
-        HttpChunkStream stream = exchange.getProperty(HttpChunkStream.PROPERTY, HttpChunkStream.class);
+        HttpChunkStream stream = state.httpStream();
         OllamaStream framing = exchange.getProperty(OllamaRequestMapper.STREAM, OllamaStream.class);
         if (reply.ok()) {
             JsonNode a = reply.body();
@@ -47,13 +49,13 @@ public class OllamaReplyWriter implements Processor {
                 ended(exchange);
                 return;
             }
-            OllamaStream whole = new OllamaStream(exchange.getProperty(ChatDoor.MODEL, String.class),
+            OllamaStream whole = new OllamaStream(state.model(),
                     Boolean.TRUE.equals(exchange.getProperty(OllamaRequestMapper.GENERATE, Boolean.class)), mapper);
             reply.reply(exchange, 200, JSON, whole.text(last(whole.line(content), a, exchange)));
             return;
         }
         String message = "unknown_task".equals(reply.errorCode())
-                ? "model '" + exchange.getProperty(ChatDoor.MODEL, String.class) + "' not found"
+                ? "model '" + state.model() + "' not found"
                 : reply.errorMessage();
         String error = mapper.writeValueAsString(mapper.createObjectNode().put("error", message));
         if (stream != null && stream.started()) {

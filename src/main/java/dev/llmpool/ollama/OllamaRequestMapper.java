@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.ChatMessage;
@@ -54,7 +55,7 @@ public class OllamaRequestMapper implements Processor {
         Limits limits = config.current().limits();
         JsonNode body = ChatDoor.readObject(exchange, mapper, limits);  // any Content-Type, as Ollama reads any
         String model = ChatDoor.requiredText(body, "model");
-        exchange.setProperty(ChatDoor.MODEL, model);
+        RequestState.of(exchange).setModel(model);
         PoolConfig pool = config.currentWithProviderTasks();
         if (nothingToAsk(body)) {
             if (pool.task(ChatDoor.taskName(model)) == null) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.HttpReply;
@@ -35,7 +36,7 @@ public class OpenAiModels implements Processor {
         PoolConfig c = config.currentWithProviderTasks();  // tasks, and providers as tasks of their own name
         String id = exchange.getIn().getHeader("id", String.class);
         if (id != null) {
-            exchange.setProperty(ChatDoor.MODEL, id);
+            RequestState.of(exchange).setModel(id);
             if (c.task(ChatDoor.taskName(id)) == null) {
                 throw new ApiException(404, "unknown_task", "unknown model '" + id + "'", "task");
             }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.CoreReply;
 import dev.llmpool.streaming.HttpChunkStream;
@@ -28,7 +29,7 @@ public class OpenAiReplyWriter implements Processor {
     @Override
     public void process(Exchange exchange) throws Exception {
         CoreReply reply = CoreReply.of(exchange, mapper);
-        HttpChunkStream stream = exchange.getProperty(HttpChunkStream.PROPERTY, HttpChunkStream.class);
+        HttpChunkStream stream = RequestState.of(exchange).httpStream();
         OpenAiStream framing = exchange.getProperty(OpenAiRequestMapper.STREAM, OpenAiStream.class);
         if (reply.ok()) {
             JsonNode a = reply.body();
@@ -86,7 +87,7 @@ public class OpenAiReplyWriter implements Processor {
         ObjectNode e = body.putObject("error");
         String code = reply.errorCode();
         if ("unknown_task".equals(code)) {
-            e.put("message", "The model `" + exchange.getProperty(ChatDoor.MODEL, String.class) + "` does not exist: no task "
+            e.put("message", "The model `" + RequestState.of(exchange).model() + "` does not exist: no task "
                     + "or provider of this pool has that name (GET /v1/models lists them)");
             e.put("type", "invalid_request_error");
             e.put("param", "model");

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.ChatMessage;
@@ -53,7 +54,7 @@ public class OpenAiRequestMapper implements Processor {
         Limits limits = config.current().limits();
         JsonNode body = ChatDoor.readObject(exchange, mapper, limits);
         String model = ChatDoor.requiredText(body, "model");
-        exchange.setProperty(ChatDoor.MODEL, model);
+        RequestState.of(exchange).setModel(model);
         List<ChatMessage> messages = ChatDoor.messages(body, ROLES, limits);
         checkOpenAiFields(body);
 

@@ -3,6 +3,7 @@ package dev.llmpool.providers;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.TaskResolver;
 
@@ -29,7 +30,7 @@ public class ProviderCallPreparer implements Processor {
     }
 
     private static ProviderCall fromPlan(Exchange exchange, String name) {
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        Plan plan = RequestState.of(exchange).plan();
         var provider = plan.providers().stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("provider " + name + " is not in the plan"));
         Long branchDeadline = exchange.getProperty(BRANCH_DEADLINE, Long.class);

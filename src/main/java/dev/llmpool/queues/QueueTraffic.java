@@ -11,6 +11,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.metrics.RequestMetrics;
 
 /**
@@ -36,7 +37,7 @@ public final class QueueTraffic {
     public QueueTraffic(CamelContext camel, MeterRegistry meters) {
         this.camel = camel;
         this.meters = meters;
-        this.countStep = exchange -> deadLetters(exchange.getProperty(RequestMetrics.API, "unknown", String.class)).increment();
+        this.countStep = exchange -> deadLetters(exchange.getProperty(RequestState.DOOR_API, "unknown", String.class)).increment();
     }
 
     /** The dead-letter routes' last step: one more copy sent for the exchange's door. */

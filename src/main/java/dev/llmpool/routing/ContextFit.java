@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.config.ProviderConfig;
 
@@ -23,7 +24,8 @@ public class ContextFit implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        Plan plan = exchange.getProperty(TaskResolver.PLAN, Plan.class);
+        RequestState state = RequestState.of(exchange);
+        Plan plan = state.plan();
         if (plan.providers().stream().allMatch(p -> p.contextTokens() == 0)) {
             return;
         }
@@ -52,6 +54,6 @@ public class ContextFit implements Processor {
             throw new ApiException(413, "prompt_too_long_for_task", "the prompt and max_tokens fit the context window of"
                     + " no provider of task '" + plan.task() + "'", null, Map.of("providers", narrowed.skipped()));
         }
-        exchange.setProperty(TaskResolver.PLAN, narrowed);
+        state.setPlan(narrowed);
     }
 }

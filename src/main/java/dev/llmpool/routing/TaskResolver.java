@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatMessage;
 import dev.llmpool.api.Headers;
@@ -26,14 +27,6 @@ import dev.llmpool.health.HealthRegistry;
  */
 public class TaskResolver implements Processor {
 
-    public static final String PLAN = "llmpool.plan";
-    /** The strategy's name, for the route's choice. */
-    public static final String STRATEGY_NAME = "llmpool.strategyName";
-    /**
-     * Exchange property (String, internal; no door sets it from caller input): call only this configured provider
-     * instead of the task's providers. The evaluation command uses it to measure one provider as a FASTEST request.
-     */
-    public static final String ONLY_PROVIDER = "llmpool.onlyProvider";
 
     private final HealthRegistry health;
 
@@ -43,15 +36,16 @@ public class TaskResolver implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        PoolConfig config = exchange.getProperty(RequestContextProcessor.CONFIG, PoolConfig.class);
-        InferRequest req = exchange.getProperty(Headers.REQUEST, InferRequest.class);
+        RequestState state = RequestState.of(exchange);
+        PoolConfig config = state.config();
+        InferRequest req = state.request();
         TaskConfig task = config.task(req.task());
-        long started = exchange.getProperty(Headers.STARTED_NANOS, Long.class);
+        long started = state.startedNanos();
         long deadlineMs = deadlineMs(req, task);
 
         List<ProviderConfig> usable = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
-        String only = exchange.getProperty(ONLY_PROVIDER, String.class);
+        String only = state.onlyProvider();
         for (String name : only != null ? List.of(only) : task.providers()) {
             String down = config.provider(name) == null ? "not configured" : health.downReason(name);
             if (down == null) {
@@ -66,10 +60,9 @@ public class TaskResolver implements Processor {
         }
         ProviderConfig judge = task.judge() == null ? null : config.provider(task.judge());
         Strategy strategy = req.strategy() != null ? req.strategy() : task.strategy();
-        exchange.setProperty(STRATEGY_NAME, strategy.name());
         String prompt = PromptTemplate.render(task.promptTemplate(), req.prompt());
-        exchange.setProperty(PLAN, new Plan(
-                exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class),
+        state.setPlan(new Plan(
+                state.requestId(),
                 task.name(),
                 strategy,
                 List.copyOf(usable),

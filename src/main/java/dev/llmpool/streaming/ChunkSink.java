@@ -2,12 +2,10 @@ package dev.llmpool.streaming;
 
 /**
  * Where a streaming caller wants content as it is generated. A protocol's entry route puts one on the exchange
- * (property {@link #PROPERTY}) before entering {@code direct:infer}; the core route then streams FASTEST through
+ * ({@link dev.llmpool.api.RequestState#chunkSink()}) before entering {@code direct:infer}; the core route then streams FASTEST through
  * it, and every other strategy (or a cached answer) arrives whole in the route's answer as usual.
  */
 public interface ChunkSink {
-
-    String PROPERTY = "llmpool.chunkSink";
 
     /** The next piece of the answer, in order. Never blocks. */
     void chunk(String content);

@@ -1,5 +1,6 @@
 package dev.llmpool.streaming;
 
+import dev.llmpool.api.RequestState;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +31,6 @@ public final class HttpChunkStream implements ChunkSink {
         String chunk(String content);
     }
 
-    /** Exchange property: the door's stream, when the caller asked for one. */
-    public static final String PROPERTY = "llmpool.httpStream";
-
     private final HttpServerResponse response;
     private final Framing framing;
     private final String requestId;
@@ -50,15 +48,16 @@ public final class HttpChunkStream implements ChunkSink {
 
     /**
      * A stream onto the exchange's HTTP response (platform-http-vertx's {@link HttpMessage}), put on the exchange
-     * as the core's chunk sink and as {@link #PROPERTY}; null when the exchange did not come from Vert.x.
+     * as the request's chunk sink and HTTP stream ({@link RequestState}); null when the exchange did not come from Vert.x.
      */
     public static HttpChunkStream attach(Exchange exchange, Framing framing, String requestId) {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             return null;
         }
         HttpChunkStream stream = new HttpChunkStream(http.getResponse(), framing, requestId);
-        exchange.setProperty(PROPERTY, stream);
-        exchange.setProperty(ChunkSink.PROPERTY, stream);
+        RequestState state = RequestState.of(exchange);
+        state.setHttpStream(stream);
+        state.setChunkSink(stream);
         return stream;
     }
 

@@ -17,6 +17,7 @@ import org.apache.camel.Route;
 import org.apache.camel.spi.Policy;
 import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.ensemble.JudgeCall;
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
@@ -65,7 +66,7 @@ public final class CallSpans implements Policy {
         return new DelegateAsyncProcessor(guard.wrap(route, steps)) {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
-                RequestTrace trace = exchange.getProperty(RequestTrace.PROPERTY, RequestTrace.class);
+                RequestTrace trace = RequestState.of(exchange).trace();
                 ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
                 if (trace == null || call == null) {
                     return processor.process(exchange, callback); // not a request's call

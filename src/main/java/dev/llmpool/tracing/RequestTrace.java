@@ -11,6 +11,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.Clock;
 import org.apache.camel.Exchange;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.Headers;
 import dev.llmpool.ensemble.EnsembleProcessor;
@@ -25,8 +26,6 @@ import dev.llmpool.providers.ProviderReply;
  */
 public final class RequestTrace {
 
-    /** Exchange property: the request's trace, absent when tracing is off. */
-    public static final String PROPERTY = "llmpool.trace";
 
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("llmpool.request_id");
     private static final AttributeKey<String> API = AttributeKey.stringKey("llmpool.api");
@@ -70,6 +69,7 @@ public final class RequestTrace {
 
     /** The request ended with this status: its calls that answered learn their outcome, and its span ends. */
     public void end(Exchange exchange, String api, String task, String strategy, int status) {
+        RequestState state = RequestState.of(exchange);
         List<Answered> calls;
         synchronized (this) {
             ended = true;
@@ -83,16 +83,16 @@ public final class RequestTrace {
             a.span().end(a.endedEpochNanos(), TimeUnit.NANOSECONDS);
         }
         span.updateName(api + " " + task);
-        String requestId = exchange.getProperty(Headers.REQUEST_ID_PROPERTY, String.class);
+        String requestId = state.requestId();
         if (requestId != null) {
             span.setAttribute(REQUEST_ID, requestId);
         }
         span.setAttribute(API, api);
         span.setAttribute(TASK, task);
         span.setAttribute(STRATEGY, strategy);
-        span.setAttribute(TENANT, TokenMeter.tenantOf(exchange));
+        span.setAttribute(TENANT, state.tenantOrDefault());
         span.setAttribute(STATUS, status);
-        boolean fromCache = Boolean.TRUE.equals(exchange.getProperty(Headers.FROM_CACHE));
+        boolean fromCache = state.fromCache();
         span.setAttribute(FROM_CACHE, fromCache);
         if (winner != null) {
             span.setAttribute(WINNER, winner.provider());

@@ -19,6 +19,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.spi.Policy;
 
+import dev.llmpool.api.RequestState;
 import dev.llmpool.metrics.TraceParent;
 
 /**
@@ -105,7 +106,7 @@ public final class Tracing implements AutoCloseable {
         }
         Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), in, HEADERS);
         Span span = tracer.spanBuilder("llmpool.request").setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
-        exchange.setProperty(RequestTrace.PROPERTY, new RequestTrace(span));
+        RequestState.of(exchange).setTrace(new RequestTrace(span));
         return span.getSpanContext().getTraceId();
     }
 

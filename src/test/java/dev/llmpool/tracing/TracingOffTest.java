@@ -42,7 +42,7 @@ class TracingOffTest {
         assertNull(off.begin(exchange));
         exchange.getIn().setHeader("traceparent", "00-" + TRACE + "-00f067aa0ba902b7-01");
         assertEquals(TRACE, off.begin(exchange));
-        assertNull(exchange.getProperty(RequestTrace.PROPERTY));
+        assertNull(dev.llmpool.api.RequestState.of(exchange).trace());
         exchange.getIn().setHeader("traceparent", ("00-" + TRACE + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
         assertEquals(TRACE, off.begin(exchange), "a Kafka header");
         exchange.getIn().setHeader("traceparent", "00-not-a-trace");
