@@ -236,7 +236,7 @@ public class PoolBeans implements CamelConfiguration {
 
         r.bind("configStore", config);
         r.bind("requestContext", new RequestContextProcessor(config));
-        RequestState.bindPredicates(r);  // the routes' choices: ref notAnswered, judgeStrategy, streamedOverHttp
+        RequestState.bindPredicates(r);  // the routes' choices: ref notAnswered, servedByJudge, streamedOverHttp
         r.bind("requestParser", new RequestParser(mapper));
         r.bind("taskResolver", new TaskResolver(health));
         r.bind("contextFit", new dev.llmpool.routing.ContextFit());

@@ -21,7 +21,7 @@ import dev.llmpool.tracing.RequestTrace;
  * What one request carries from its door to its answer, as typed fields in one object: the only exchange property
  * the request's steps share ({@value #PROPERTY}). Processors reach it with {@link #of(Exchange)}; the routes' choices
  * use the predicates below by name with the {@code ref} language ({@code ref: notAnswered}), a plain method call
- * (the simple language could read {@code ${exchangeProperty.llmpool.answered}} too, but its OGNL call costs
+ * (the simple language could read {@code ${exchangeProperty.llmpoolRequest.answered}} too, but its OGNL call costs
  * milliseconds per evaluation, where the {@code ref} predicate costs less than the map lookup it replaced).
  * <p>
  * One per request, not per exchange: a copy of the exchange (an {@code enrich} into {@code direct:infer}, a JUDGE
@@ -35,8 +35,12 @@ import dev.llmpool.tracing.RequestTrace;
  */
 public final class RequestState {
 
-    /** The exchange property holding the request's state. */
-    public static final String PROPERTY = "llmpool";
+    /**
+     * The exchange property holding the request's state. Not a prefix of the other properties' dotted names
+     * ({@code llmpool.judgeProvider}...): the simple language, finding no property by a dotted name, would look up
+     * its first segment and call the rest as a method on it.
+     */
+    public static final String PROPERTY = "llmpoolRequest";
 
     /**
      * Door inputs: a route that feeds {@code direct:infer} names its door ({@code kafka}, {@code jms}, {@code grpc})
@@ -50,15 +54,15 @@ public final class RequestState {
 
     /** Route predicate {@code notAnswered}: the answer is not known yet (no cache hit, coalesced request or replay). */
     public static final Predicate NOT_ANSWERED = exchange -> !of(exchange).answered();
-    /** Route predicate {@code judgeStrategy}: the request is served by the JUDGE strategy. */
-    public static final Predicate JUDGE_STRATEGY = exchange -> "JUDGE".equals(of(exchange).strategy());
+    /** Route predicate {@code servedByJudge}: the request is served by the JUDGE strategy. */
+    public static final Predicate SERVED_BY_JUDGE = exchange -> "JUDGE".equals(of(exchange).strategy());
     /** Route predicate {@code streamedOverHttp}: the HTTP caller asked for a stream ({@link #httpStream()}). */
     public static final Predicate STREAMED_OVER_HTTP = exchange -> of(exchange).httpStream() != null;
 
     /** Binds the route predicates under their names, for {@code ref:} in the route YAML. */
     public static void bindPredicates(Registry registry) {
         registry.bind("notAnswered", NOT_ANSWERED);
-        registry.bind("judgeStrategy", JUDGE_STRATEGY);
+        registry.bind("servedByJudge", SERVED_BY_JUDGE);
         registry.bind("streamedOverHttp", STREAMED_OVER_HTTP);
     }
 
