@@ -1,5 +1,6 @@
 package dev.llmpool.ensemble;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.List;
 import java.util.Map;
 
@@ -22,8 +23,6 @@ import dev.llmpool.routing.TaskResolver;
 public abstract class EnsembleStrategy implements AggregationStrategy {
 
     public static final String TALLY = "llmpool.tally";
-    /** Branch property: the answer's embedding (a {@code float[]}) when the task groups answers by meaning. */
-    public static final String EMBEDDING = "llmpool.answerEmbedding";
 
     /** The strategy this class implements. */
     public abstract Strategy kind();
@@ -70,15 +69,15 @@ public abstract class EnsembleStrategy implements AggregationStrategy {
     }
 
     static Attempt attemptOf(Exchange branch) {
-        ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        ProviderCall call = branch.getProperty(CallProperties.CALL, ProviderCall.class);
         String provider = call != null ? call.provider().name()
-                : branch.getProperty(dev.llmpool.providers.ProviderCallPreparer.PROVIDER, "unknown", String.class);
+                : branch.getProperty(CallProperties.PROVIDER, "unknown", String.class);
         String model = call != null ? call.provider().model() : null;
         Exception e = branch.getException();
         if (e == null && branch.getIn().getBody() instanceof ProviderReply reply) {
             ProviderReply answer = withFinishReason(reply, call);
             return new Attempt(provider, model, answer, call == null ? null : FormatCheck.problem(call.format(), answer),
-                    branch.getProperty(EMBEDDING, float[].class));
+                    branch.getProperty(CallProperties.ANSWER_EMBEDDING, float[].class));
         }
         return new Attempt(provider, model, null, FailureReasons.describe(e));
     }

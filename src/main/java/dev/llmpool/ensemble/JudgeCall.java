@@ -1,5 +1,6 @@
 package dev.llmpool.ensemble;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.List;
 
 import org.apache.camel.Exchange;
@@ -35,7 +36,7 @@ public class JudgeCall implements Processor {
         wait.callEnded(); // the candidates are in
         exchange.removeProperty(JUDGE_PROVIDER);
         exchange.removeProperty(JUDGE_ENDPOINT);
-        exchange.removeProperty(ProviderCall.PROPERTY);
+        exchange.removeProperty(CallProperties.CALL);
         Plan plan = RequestState.of(exchange).plan();
         Tally tally = exchange.getProperty(EnsembleStrategy.TALLY, Tally.class);
         List<Attempt> candidates = tally == null ? List.of() : JudgeStrategy.candidates(tally);
@@ -49,7 +50,7 @@ public class JudgeCall implements Processor {
         }
         String prompt = PromptTemplate.render(plan.judgePrompt(), plan.userPrompt())
                 .replace("{{candidates}}", numbered.toString().strip());
-        exchange.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), plan.judge(), prompt, 200, 0.0,
+        exchange.setProperty(CallProperties.CALL, new ProviderCall(plan.requestId(), plan.judge(), prompt, 200, 0.0,
                 com.fasterxml.jackson.databind.node.TextNode.valueOf("json"), plan.deadlineNanos()));
         exchange.setProperty(JUDGE_PROVIDER, plan.judge().name());
         exchange.setProperty(JUDGE_ENDPOINT, routes.endpointOf(plan.judge().name()));

@@ -1,5 +1,6 @@
 package dev.llmpool.ensemble;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.stream.Collectors;
 
 import org.apache.camel.Exchange;
@@ -17,7 +18,6 @@ import dev.llmpool.routing.TaskResolver;
 public class JudgeCandidates implements Processor {
 
     public static final String ENDPOINTS = "llmpool.candidateEndpoints";
-    public static final String BRANCH_DEADLINE = dev.llmpool.providers.ProviderCallPreparer.BRANCH_DEADLINE;
     static final double CANDIDATE_SHARE = 0.6;
     /** Exchange property: the request's {@link BackendWait}, from gathering to the judge's answer. */
     static final String BACKEND_WAIT = "llmpool.backendWait";
@@ -33,7 +33,7 @@ public class JudgeCandidates implements Processor {
         Plan plan = RequestState.of(exchange).plan();
         long now = System.nanoTime();
         long candidatesUntil = now + (long) ((plan.deadlineNanos() - now) * CANDIDATE_SHARE);
-        exchange.setProperty(BRANCH_DEADLINE, candidatesUntil);
+        exchange.setProperty(CallProperties.BRANCH_DEADLINE, candidatesUntil);
         BackendWait wait = new BackendWait(); // the candidates are being gathered: waiting on backends
         wait.callStarted();
         exchange.setProperty(BACKEND_WAIT, wait);

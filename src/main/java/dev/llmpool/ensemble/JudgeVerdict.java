@@ -1,5 +1,6 @@
 package dev.llmpool.ensemble;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ public class JudgeVerdict implements Processor {
             tally = new Tally(plan);
         }
         // The candidates' window (a share of the budget) counts as the deadline for them: 504, not 503.
-        Long window = exchange.getProperty(JudgeCandidates.BRANCH_DEADLINE, Long.class);
+        Long window = exchange.getProperty(CallProperties.BRANCH_DEADLINE, Long.class);
         boolean deadlinePassed = System.nanoTime() >= (window != null ? window : plan.deadlineNanos());
         UsageTotal total = UsageTotal.of(tally);
         if (exchange.getIn().getBody() instanceof ProviderReply verdict) {

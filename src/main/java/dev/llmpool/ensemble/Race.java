@@ -1,5 +1,6 @@
 package dev.llmpool.ensemble;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,6 @@ import dev.llmpool.tracing.RequestTrace;
 final class Race {
 
     private static final Logger LOG = LoggerFactory.getLogger(Race.class);
-    private static final String FIRED_NANOS = "llmpool.firedNanos";
 
     private final Plan plan;
     private final EnsembleStrategy strategy;
@@ -138,12 +138,12 @@ final class Race {
         Exchange branch = new DefaultExchange(exchange.getContext());
         // the request's plan, tenant (its tokens are counted) and trace (the call's span's parent)
         RequestState.of(exchange).shareWith(branch);
-        branch.setProperty(FIRED_NANOS, System.nanoTime());
-        branch.setProperty(ProviderCall.PROPERTY, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
+        branch.setProperty(CallProperties.FIRED_NANOS, System.nanoTime());
+        branch.setProperty(CallProperties.CALL, new ProviderCall(plan.requestId(), p, plan.prompt(), plan.maxTokens(),
                 plan.temperature(), plan.format(), plan.deadlineNanos(), plan.messages(), plan.sampling()));
-        branch.setProperty(CallHandle.PROPERTY, new CallHandle());
+        branch.setProperty(CallProperties.CALL_HANDLE, new CallHandle());
         // Its request's only call now goes first in the provider's queue; hedges and fan-out calls go after those
-        branch.setProperty(BreakerPolicy.EXTRA_CALL, !running.isEmpty());
+        branch.setProperty(CallProperties.EXTRA_CALL, !running.isEmpty());
         running.add(branch);
         backendWait.callStarted();
         if (sink == null) {
@@ -212,7 +212,7 @@ final class Race {
                 }
             }
             embeddings.embed(((ProviderReply) branch.getIn().getBody()).content(), vector -> {
-                branch.setProperty(EnsembleStrategy.EMBEDDING, vector);
+                branch.setProperty(CallProperties.ANSWER_EMBEDDING, vector);
                 take(branch);
             });
         } else {
@@ -277,13 +277,13 @@ final class Race {
 
     /** Every reply counts for WEIGHTED's live factor, also those that arrive after the outcome was decided. */
     private void recordStats(Exchange branch) {
-        ProviderCall call = branch.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        ProviderCall call = branch.getProperty(CallProperties.CALL, ProviderCall.class);
         if (branch.getException() instanceof dev.llmpool.providers.DeadlineExceededException
                 || branch.getException() instanceof io.github.resilience4j.bulkhead.BulkheadFullException
                 || (CallHandle.of(branch).cancelled() && !CallHandle.of(branch).timedOut())) {
             return; // a spent budget, a full bulkhead or a cancelled call says nothing about the provider's quality
         }
-        long ms = (System.nanoTime() - branch.getProperty(FIRED_NANOS, Long.class)) / 1_000_000;
+        long ms = (System.nanoTime() - branch.getProperty(CallProperties.FIRED_NANOS, Long.class)) / 1_000_000;
         stats.record(call.provider().name(), branch.getException() == null, ms);
     }
 

@@ -43,8 +43,6 @@ public class BackendBinding extends DefaultVertxHttpBinding {
 
     /** After the budget, so that the request's own deadline (a 504) and Vert.x's timeout act first. */
     static final long GRACE_MS = 50;
-    private static final String CUT_TIMER = "llmpool.cutTimer";
-    private static final String WIRE_REQUEST = "llmpool.wireRequest";
 
     private final Vertx vertx;
     private final WebClientOptions options;
@@ -94,8 +92,8 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     public HttpRequest<Buffer> prepareHttpRequest(VertxHttpEndpoint endpoint, Exchange exchange) {
         VertxHttpConfiguration config = endpoint.getConfiguration();
         HttpMethod method = config.getHttpMethod() != null ? config.getHttpMethod() : HttpMethod.POST;
-        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
-        String replica = exchange.getProperty(ProviderCall.REPLICA_URL, String.class);
+        ProviderCall call = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
+        String replica = exchange.getProperty(CallProperties.REPLICA_URL, String.class);
         // The replica the guard chose; the endpoint's own URL (the provider's first replica) names the route only
         URI uri = replica == null || call == null ? config.getHttpUri()
                 : URI.create(replica + Dialect.of(call.provider().kind()).chatPath());
@@ -109,14 +107,14 @@ public class BackendBinding extends DefaultVertxHttpBinding {
         if (contentType != null) {
             request.putHeader("Content-Type", contentType);
         }
-        Object traceparent = exchange.getProperty(CallSpans.TRACEPARENT); // with tracing on: the call's span
+        Object traceparent = exchange.getProperty(CallProperties.TRACEPARENT); // with tracing on: the call's span
         if (traceparent != null) {
             request.putHeader("traceparent", traceparent.toString());
         }
         if (call != null) {
             request.timeout(Math.max(1, call.remainingMillis()));
         }
-        exchange.setProperty(WIRE_REQUEST, request);
+        exchange.setProperty(CallProperties.WIRE_REQUEST, request);
         CallHandle handle = CallHandle.of(exchange);
         if (handle != null) {
             cancellable.put(request, handle);
@@ -127,7 +125,7 @@ public class BackendBinding extends DefaultVertxHttpBinding {
     @Override
     public void handleResponse(VertxHttpEndpoint endpoint, Exchange exchange, AsyncResult<HttpResponse<Buffer>> response)
             throws Exception {
-        Object wire = exchange.removeProperty(WIRE_REQUEST);
+        Object wire = exchange.removeProperty(CallProperties.WIRE_REQUEST);
         if (wire != null) {
             cancellable.remove(wire); // a call that failed before it was sent
         }
@@ -162,13 +160,13 @@ public class BackendBinding extends DefaultVertxHttpBinding {
             if (budget > 0) {
                 long timer = vertx.setTimer(budget + GRACE_MS,
                         id -> reset.reset(new TimeoutException("call budget of " + budget + " ms spent")));
-                ctx.set(CUT_TIMER, timer);
+                ctx.set(CallProperties.CUT_TIMER, timer);
             }
             if (handle != null) { // a reset after the response's end is harmless: ConnectionReset checks
                 handle.onEnd(() -> reset.resetSoon(handle.reason()));
             }
         } else if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE || ctx.phase() == ClientPhase.FAILURE) {
-            Long timer = ctx.get(CUT_TIMER);
+            Long timer = ctx.get(CallProperties.CUT_TIMER);
             if (timer != null) {
                 vertx.cancelTimer(timer);
             }

@@ -13,7 +13,6 @@ import org.apache.camel.Processor;
  */
 public class BackendRequestEncoder implements Processor {
 
-    static final String SENT_NANOS = "llmpool.sentNanos";
 
     private final ObjectMapper mapper;
 
@@ -23,12 +22,12 @@ public class BackendRequestEncoder implements Processor {
 
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
-        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        ProviderCall call = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
         Dialect dialect = Dialect.of(call.provider().kind());
         // A fresh message: nothing of the caller's request (headers, Authorization) may reach a backend.
         exchange.getIn().removeHeaders("*");
         exchange.getIn().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getIn().setBody(Buffer.buffer(mapper.writeValueAsBytes(dialect.chatRequest(mapper, call))));
-        exchange.setProperty(SENT_NANOS, System.nanoTime());
+        exchange.setProperty(CallProperties.SENT_NANOS, System.nanoTime());
     }
 }

@@ -24,7 +24,7 @@ public class BackendResponseDecoder implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        ProviderCall call = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
         Dialect dialect = Dialect.of(call.provider().kind());
         int status = exchange.getIn().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         // camel-vertx-http's body is a Vert.x buffer, which Camel would convert by way of an InputStream
@@ -45,7 +45,7 @@ public class BackendResponseDecoder implements Processor {
         if (error != null) {
             throw new ProviderException(status, "error in a " + status + " answer: " + error);
         }
-        long sent = exchange.getProperty(BackendRequestEncoder.SENT_NANOS, Long.class);
+        long sent = exchange.getProperty(CallProperties.SENT_NANOS, Long.class);
         long latencyMs = (System.nanoTime() - sent) / 1_000_000;
         exchange.getIn().removeHeaders("*");
         exchange.getIn().setBody(dialect.reply(json, call.provider(), latencyMs));

@@ -21,15 +21,13 @@ import org.apache.camel.Exchange;
  */
 public final class CallHandle {
 
-    /** Exchange property on a branch exchange its sender may end. */
-    public static final String PROPERTY = "llmpool.callHandle";
 
     private Exception reason;                                  // guarded by this; null while the call may run
     private final List<Runnable> onEnd = new ArrayList<>(); // guarded by this
 
     /** The branch's handle, or null when its sender cannot end it. */
     public static CallHandle of(Exchange exchange) {
-        return exchange.getProperty(PROPERTY, CallHandle.class);
+        return exchange.getProperty(CallProperties.CALL_HANDLE, CallHandle.class);
     }
 
     /** The answer is not needed any more (decided without it, its caller gone): ends the call, counted neither way. Idempotent. */

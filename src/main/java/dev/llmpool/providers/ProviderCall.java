@@ -9,7 +9,10 @@ import dev.llmpool.api.Sampling;
 
 import dev.llmpool.config.ProviderConfig;
 
-/** One call to one backend, as the ensemble hands it to a provider route; {@code messages} null means the prompt alone. */
+/**
+ * One call to one backend, as the ensemble hands it to a provider route (exchange property
+ * {@link CallProperties#CALL}); {@code messages} null means the prompt alone.
+ */
 public record ProviderCall(
         String requestId,
         ProviderConfig provider,
@@ -21,9 +24,6 @@ public record ProviderCall(
         List<ChatMessage> messages,
         Sampling sampling) {
 
-    public static final String PROPERTY = "llmpool.call";
-    /** Exchange property: the base URL of the replica the call's permit was taken on (set by the provider's guard). */
-    public static final String REPLICA_URL = "llmpool.replicaUrl";
 
     /** A call with a single prompt (the task API, the judge). */
     public ProviderCall(String requestId, ProviderConfig provider, String prompt, int maxTokens, Double temperature,

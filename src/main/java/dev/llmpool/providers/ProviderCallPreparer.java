@@ -13,16 +13,13 @@ import dev.llmpool.routing.TaskResolver;
  */
 public class ProviderCallPreparer implements Processor {
 
-    public static final String PROVIDER = "llmpool.provider";
-    /** Optional absolute nanoTime deadline for this branch, earlier than the request's. */
-    public static final String BRANCH_DEADLINE = "llmpool.branchDeadline";
 
     @Override
     public void process(Exchange exchange) {
-        String name = exchange.getProperty(PROVIDER, String.class);
-        ProviderCall existing = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+        String name = exchange.getProperty(CallProperties.PROVIDER, String.class);
+        ProviderCall existing = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
         ProviderCall call = existing != null && existing.provider().name().equals(name) ? existing : fromPlan(exchange, name);
-        exchange.setProperty(ProviderCall.PROPERTY, call);
+        exchange.setProperty(CallProperties.CALL, call);
         // Checked before the circuit breaker: a spent budget is the caller's, not a backend failure to count.
         if (call.remainingMillis() <= 0) {
             throw new DeadlineExceededException("deadline passed before calling " + name);
@@ -33,7 +30,7 @@ public class ProviderCallPreparer implements Processor {
         Plan plan = RequestState.of(exchange).plan();
         var provider = plan.providers().stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("provider " + name + " is not in the plan"));
-        Long branchDeadline = exchange.getProperty(BRANCH_DEADLINE, Long.class);
+        Long branchDeadline = exchange.getProperty(CallProperties.BRANCH_DEADLINE, Long.class);
         return new ProviderCall(plan.requestId(), provider, plan.prompt(), plan.maxTokens(), plan.temperature(),
                 plan.format(), branchDeadline != null ? branchDeadline : plan.deadlineNanos(), plan.messages(),
                 plan.sampling());

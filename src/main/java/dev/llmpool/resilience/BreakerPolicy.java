@@ -1,5 +1,6 @@
 package dev.llmpool.resilience;
 
+import dev.llmpool.providers.CallProperties;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.NamedNode;
@@ -21,12 +22,10 @@ import dev.llmpool.providers.ProviderCallPreparer;
  * the sender's abort (neither way when cancelled, a timeout when it ran out of time), or a reply that came back
  * anyway, as it is. The permit names the replica the call goes to ({@link ProviderCall#REPLICA_URL}). A call that
  * finds every replica full waits in the provider's queue (see ProviderGuards) as a first call, or as an extra one
- * when its sender says so ({@link #EXTRA_CALL}); its sender ending it withdraws it from the queue.
+ * when its sender says so ({@link CallProperties#EXTRA_CALL}); its sender ending it withdraws it from the queue.
  */
 public class BreakerPolicy implements Policy {
 
-    /** Exchange property, Boolean: the call is an extra one of its request (a hedge, a further call of a fan-out). */
-    public static final String EXTRA_CALL = "llmpool.extraCall";
 
     private final ProviderGuards guards;
 
@@ -46,18 +45,18 @@ public class BreakerPolicy implements Policy {
         return new DelegateAsyncProcessor(steps) {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
-                ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
-                ProviderGuards.Priority priority = Boolean.TRUE.equals(exchange.getProperty(EXTRA_CALL, Boolean.class))
+                ProviderCall call = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
+                ProviderGuards.Priority priority = Boolean.TRUE.equals(exchange.getProperty(CallProperties.EXTRA_CALL, Boolean.class))
                         ? ProviderGuards.Priority.EXTRA : ProviderGuards.Priority.FIRST;
                 CallHandle waiting = CallHandle.of(exchange);
-                Runnable withdraw = guards.acquire(exchange.getProperty(ProviderCallPreparer.PROVIDER, String.class),
+                Runnable withdraw = guards.acquire(exchange.getProperty(CallProperties.PROVIDER, String.class),
                         priority, call == null ? Long.MAX_VALUE : call.deadlineNanos(), permit -> {
                     if (permit.refusal() != null) {
                         exchange.setException(permit.refusal());
                         callback.done(false);
                         return;
                     }
-                    exchange.setProperty(ProviderCall.REPLICA_URL, permit.replicaUrl());
+                    exchange.setProperty(CallProperties.REPLICA_URL, permit.replicaUrl());
                     CallHandle handle = CallHandle.of(exchange);
                     if (handle != null) {
                         handle.onEnd(permit::freeSlot); // at once: the next request may use the slot

@@ -1,5 +1,6 @@
 package dev.llmpool.routing;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -22,8 +23,6 @@ import org.apache.camel.support.service.ServiceHelper;
  */
 public class ProviderCalls {
 
-    /** Branch property: where a streamed call's content goes, piece by piece (a {@code Consumer<String>}). */
-    public static final String TOKENS = "llmpool.tokens";
 
     private final CamelContext camel;
     private final Executor elsewhere;
@@ -57,7 +56,7 @@ public class ProviderCalls {
 
     /** Calls the provider with streaming on; {@code tokens} gets the content as generated, never after done. */
     public void inferStream(String provider, Exchange exchange, Consumer<String> tokens, Runnable done) {
-        exchange.setProperty(TOKENS, tokens);
+        exchange.setProperty(CallProperties.TOKENS, tokens);
         send(provider, exchange, done);
     }
 

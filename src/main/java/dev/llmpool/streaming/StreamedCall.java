@@ -1,5 +1,6 @@
 package dev.llmpool.streaming;
 
+import dev.llmpool.providers.CallProperties;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
@@ -46,8 +47,8 @@ public class StreamedCall extends AsyncProcessorSupport {
     @Override
     @SuppressWarnings("unchecked")
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
-        Reading reading = new Reading(exchange, callback, call, exchange.getProperty(ProviderCalls.TOKENS, Consumer.class));
+        ProviderCall call = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
+        Reading reading = new Reading(exchange, callback, call, exchange.getProperty(CallProperties.TOKENS, Consumer.class));
         byte[] body;
         try {
             body = mapper.writeValueAsBytes(reading.decoder.request(mapper, call));
@@ -56,7 +57,7 @@ public class StreamedCall extends AsyncProcessorSupport {
             return false;
         }
         // The idle timeout bounds the wait for the headers and between two lines; the race's deadline, the whole call.
-        String replica = exchange.getProperty(ProviderCall.REPLICA_URL, String.class); // the guard's choice
+        String replica = exchange.getProperty(CallProperties.REPLICA_URL, String.class); // the guard's choice
         if (replica == null) {
             replica = call.provider().replicaUrls().get(0);
         }
@@ -64,7 +65,7 @@ public class StreamedCall extends AsyncProcessorSupport {
                 .setAbsoluteURI(replica + reading.decoder.path(call.provider()))
                 .putHeader("Content-Type", "application/json")
                 .setIdleTimeout(Math.max(1, call.remainingMillis()));
-        Object traceparent = exchange.getProperty(CallSpans.TRACEPARENT); // with tracing on: the call's span
+        Object traceparent = exchange.getProperty(CallProperties.TRACEPARENT); // with tracing on: the call's span
         if (traceparent != null) {
             options.putHeader("traceparent", traceparent.toString());
         }

@@ -1,5 +1,6 @@
 package dev.llmpool.tracing;
 
+import dev.llmpool.providers.CallProperties;
 import java.util.Locale;
 
 import io.opentelemetry.api.common.AttributeKey;
@@ -27,14 +28,12 @@ import dev.llmpool.providers.ProviderReply;
  * A CLIENT span per backend call, with the OpenTelemetry GenAI attributes: wrapped around the provider routes' guard
  * ({@code breakerPolicy}), so every call of every strategy has one, from the wait for its permit (a refused call is
  * a failed span) to its last byte, whole answer or stream. Its {@code traceparent} is left on the exchange
- * ({@link #TRACEPARENT}) for the backend request. A call that answered learns its outcome (won or lost) when its
+ * ({@link CallProperties#TRACEPARENT}) for the backend request. A call that answered learns its outcome (won or lost) when its
  * request's is decided ({@link RequestTrace}); a call its sender ended is {@code cut}; any other failure
  * {@code failed}; the judge's own call {@code judge}.
  */
 public final class CallSpans implements Policy {
 
-    /** Exchange property (String) while a call runs: the {@code traceparent} header its backend request carries. */
-    public static final String TRACEPARENT = "llmpool.callTraceparent";
 
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("llmpool.outcome");
     private static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
@@ -67,15 +66,15 @@ public final class CallSpans implements Policy {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
                 RequestTrace trace = RequestState.of(exchange).trace();
-                ProviderCall call = exchange.getProperty(ProviderCall.PROPERTY, ProviderCall.class);
+                ProviderCall call = exchange.getProperty(CallProperties.CALL, ProviderCall.class);
                 if (trace == null || call == null) {
                     return processor.process(exchange, callback); // not a request's call
                 }
                 Span span = startSpan(trace, call);
                 boolean judge = call.provider().name().equals(exchange.getProperty(JudgeCall.JUDGE_PROVIDER));
-                exchange.setProperty(TRACEPARENT, traceparent(span.getSpanContext()));
+                exchange.setProperty(CallProperties.TRACEPARENT, traceparent(span.getSpanContext()));
                 return processor.process(exchange, doneSync -> {
-                    exchange.removeProperty(TRACEPARENT); // the judge's call runs on the request's own exchange
+                    exchange.removeProperty(CallProperties.TRACEPARENT); // the judge's call runs on the request's own exchange
                     ended(trace, span, exchange, judge);
                     callback.done(doneSync);
                 });
