@@ -41,7 +41,6 @@ import dev.llmpool.routing.TaskResolver;
 public class ResponseCache extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
-    /** Exchange property: the request's cache key (SHA-256, see {@link CacheKeys#responseKey}). */
 
     /** What a waiting request gets from the one it waited for, with the answer's body rendered. */
     private record Answer(Outcome outcome, boolean fromCache, OutcomeJson json) {

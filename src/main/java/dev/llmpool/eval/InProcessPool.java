@@ -35,7 +35,7 @@ import dev.llmpool.routing.TaskResolver;
  */
 final class InProcessPool implements AutoCloseable {
 
-    /** The value of the exchange property {@code llmpool.api} for the evaluation's requests. */
+    /** The door the evaluation's requests come in by ({@link RequestState#api()}). */
     static final String API = "eval";
     /** Routes whose input is one of these run; every door (platform-http, grpc, kafka, jms, ...) is left out. */
     static final String INTERNAL_ROUTES = "direct:*,timer:*";

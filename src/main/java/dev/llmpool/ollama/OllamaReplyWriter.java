@@ -21,8 +21,6 @@ public class OllamaReplyWriter implements Processor {
 
     /** gin's JSON content type, which Ollama answers with. */
     static final String JSON = "application/json; charset=utf-8";
-    /** Exchange property: the door answered by itself (a load request); nothing to shape. */
-    static final String ANSWERED = "llmpool.ollama.answered";
 
     private final ObjectMapper mapper;
 
@@ -35,7 +33,7 @@ public class OllamaReplyWriter implements Processor {
         RequestState state = RequestState.of(exchange);
         CoreReply reply = CoreReply.of(exchange, mapper);
         HttpChunkStream stream = state.httpStream();
-        OllamaStream framing = exchange.getProperty(OllamaRequestMapper.STREAM, OllamaStream.class);
+        OllamaStream framing = stream == null ? null : (OllamaStream) stream.framing();
         if (reply.ok()) {
             JsonNode a = reply.body();
             String content = a.path("content").asText();

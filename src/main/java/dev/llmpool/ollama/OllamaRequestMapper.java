@@ -33,8 +33,6 @@ import dev.llmpool.streaming.HttpChunkStream;
 public class OllamaRequestMapper implements Processor {
 
     static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
-    /** Exchange property: the stream asked for ({@link OllamaStream}), null for one JSON object. */
-    static final String STREAM = "llmpool.ollama.stream";
     /** Exchange property: true for /api/generate ("response" instead of "message"). */
     static final String GENERATE = "llmpool.ollama.generate";
 
@@ -101,7 +99,6 @@ public class OllamaRequestMapper implements Processor {
         }
         if (ChatDoor.bool(body, "stream", true)) {
             OllamaStream stream = new OllamaStream(model, generate, mapper);
-            exchange.setProperty(STREAM, stream);
             HttpChunkStream.attach(exchange, stream, requestId);
         }
         ChatDoor.enterCore(exchange, mapper, "ollama", core, messages);
@@ -143,7 +140,7 @@ public class OllamaRequestMapper implements Processor {
         }
         r.put("done_reason", "load").put("done", true);
         HttpReply.set(exchange, 200, OllamaReplyWriter.JSON, mapper.writeValueAsString(r), Headers.REQUEST_ID, requestId);
-        exchange.setProperty(OllamaReplyWriter.ANSWERED, true);
+        RequestState.of(exchange).setAnswered(true);
     }
 
     private static void copy(ObjectNode core, String field, JsonNode value) {

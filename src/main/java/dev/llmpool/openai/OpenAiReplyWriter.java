@@ -30,7 +30,7 @@ public class OpenAiReplyWriter implements Processor {
     public void process(Exchange exchange) throws Exception {
         CoreReply reply = CoreReply.of(exchange, mapper);
         HttpChunkStream stream = RequestState.of(exchange).httpStream();
-        OpenAiStream framing = exchange.getProperty(OpenAiRequestMapper.STREAM, OpenAiStream.class);
+        OpenAiStream framing = stream == null ? null : (OpenAiStream) stream.framing();
         if (reply.ok()) {
             JsonNode a = reply.body();
             long promptTokens = a.path("usage").path("prompt_tokens").asLong();

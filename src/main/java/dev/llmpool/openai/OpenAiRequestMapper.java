@@ -30,8 +30,6 @@ import dev.llmpool.streaming.HttpChunkStream;
 public class OpenAiRequestMapper implements Processor {
 
     static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
-    /** Exchange property: the stream asked for ({@link OpenAiStream}), null for a plain answer. */
-    static final String STREAM = "llmpool.openai.stream";
     /** Exchange property: which of max_completion_tokens and max_tokens the caller used (errors name it). */
     static final String MAX_TOKENS_FIELD = "llmpool.openai.maxTokensField";
 
@@ -74,7 +72,6 @@ public class OpenAiRequestMapper implements Processor {
         if (ChatDoor.bool(body, "stream", false)) {
             boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
             OpenAiStream stream = new OpenAiStream(requestId, model, usage, mapper);
-            exchange.setProperty(STREAM, stream);
             HttpChunkStream.attach(exchange, stream, requestId);
         }
         exchange.setProperty(MAX_TOKENS_FIELD, present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens");

@@ -61,6 +61,11 @@ public final class HttpChunkStream implements ChunkSink {
         return stream;
     }
 
+    /** How the door frames its chunks (the door's reply step ends the stream in the same shape). */
+    public Framing framing() {
+        return framing;
+    }
+
     @Override
     public synchronized void chunk(String content) {
         if (!gone && !ended) {
