@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.cache.ExactRepeats;
 import dev.llmpool.streaming.HttpChunkStream;
 
 /**

@@ -12,9 +12,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
+import dev.llmpool.api.RequestState;
 
 /**
  * The infer route's step right after the request context: who is calling. With {@code pool.auth.enabled=false} every

@@ -19,10 +19,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.SynchronizationAdapter;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.cache.InFlight;
 import dev.llmpool.ensemble.UsageTotal;
 

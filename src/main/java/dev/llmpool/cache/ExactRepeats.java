@@ -9,11 +9,10 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 
-import dev.llmpool.api.RequestState;
-import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.OutcomeJson;
 import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.TaskConfig;

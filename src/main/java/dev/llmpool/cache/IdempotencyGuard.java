@@ -15,14 +15,12 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
-import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.PoolConfig;
-import dev.llmpool.routing.TaskResolver;
 import dev.llmpool.logging.LogText;
+import dev.llmpool.routing.TaskResolver;
 
 /**
  * {@code Idempotency-Key}: a request repeated with the same key and the same body (in canonical form) gets the

@@ -10,9 +10,9 @@ import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
+import dev.llmpool.api.RequestState;
 
 /**
  * The work in flight on this instance, by key: the first request for a key leads, later ones wait for its

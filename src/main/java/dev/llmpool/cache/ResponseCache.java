@@ -15,12 +15,10 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
 import dev.llmpool.api.OutcomeJson;
-import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.Outcome;

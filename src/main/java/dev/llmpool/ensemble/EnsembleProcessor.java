@@ -11,7 +11,6 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import dev.llmpool.api.RequestState;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
-import dev.llmpool.routing.TaskResolver;
 import dev.llmpool.streaming.ChunkSink;
 
 /**

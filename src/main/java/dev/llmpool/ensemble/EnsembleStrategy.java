@@ -7,12 +7,11 @@ import java.util.Map;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * The base of every strategy: a Camel {@link AggregationStrategy} whose aggregate is a {@link Tally} of

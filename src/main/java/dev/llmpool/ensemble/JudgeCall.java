@@ -11,7 +11,6 @@ import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.PromptTemplate;
 import dev.llmpool.routing.ProviderRoutes;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * After gathering: with two or more candidates, prepares the judge's call ({@code prompts/judge.md} with the

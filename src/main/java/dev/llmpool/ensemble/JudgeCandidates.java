@@ -9,7 +9,6 @@ import org.apache.camel.Processor;
 import dev.llmpool.api.RequestState;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderRoutes;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * Before gathering JUDGE's candidates: names the provider routes to multicast to, and gives the candidates

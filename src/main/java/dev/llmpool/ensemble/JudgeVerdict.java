@@ -13,7 +13,6 @@ import org.apache.camel.Processor;
 import dev.llmpool.api.RequestState;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * Reads the judge's answer {@code {"choice": n, "reason": "..."}} and returns candidate n. A judge that failed,

@@ -14,20 +14,16 @@ import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ProviderConfig;
-import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderReply;
-import dev.llmpool.resilience.BreakerPolicy;
 import dev.llmpool.routing.Plan;
 import dev.llmpool.routing.ProviderCalls;
-import dev.llmpool.routing.TaskResolver;
 import dev.llmpool.streaming.ChunkSink;
-import dev.llmpool.tracing.RequestTrace;
 
 /**
  * One request's race over its providers, the piece Multicast cannot be in Camel 4.17, for whole answers and streams

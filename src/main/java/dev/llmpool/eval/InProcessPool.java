@@ -20,11 +20,10 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.Main;
 import org.apache.camel.support.DefaultExchange;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.Application;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.PoolConfig;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * The pool itself, started inside the evaluation's JVM with the service's configuration (the working directory's

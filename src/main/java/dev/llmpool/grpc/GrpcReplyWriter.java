@@ -12,11 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.llmpool.api.RequestState;
-import dev.llmpool.api.Headers;
 import dev.llmpool.grpc.v1.HealthReply;
 import dev.llmpool.grpc.v1.InferReply;
 import dev.llmpool.grpc.v1.InferStreamReply;
-import dev.llmpool.streaming.ChunkSink;
 
 /**
  * Answers the call from the core route's answer (JSON body + HTTP status): Infer gets the {@link InferReply},

@@ -17,10 +17,10 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.grpc.GrpcConstants;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.CallerLink;
 import dev.llmpool.api.Headers;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.grpc.v1.InferRequest;
 import dev.llmpool.grpc.v1.Strategy;

@@ -17,11 +17,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.Synchronization;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
-import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.TaskConfig;
 import dev.llmpool.ensemble.EnsembleProcessor;

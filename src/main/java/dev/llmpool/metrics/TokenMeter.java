@@ -11,7 +11,6 @@ import org.apache.camel.Processor;
 import dev.llmpool.api.RequestState;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.Plan;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * {@code llmpool_tokens_total{provider,task,tenant,direction=prompt|completion}}: the tokens each backend reported

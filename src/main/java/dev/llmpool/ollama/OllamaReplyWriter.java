@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.CoreReply;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.streaming.HttpChunkStream;
 
 /**

@@ -11,12 +11,12 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.ChatMessage;
-import dev.llmpool.api.HttpReply;
 import dev.llmpool.api.Headers;
+import dev.llmpool.api.HttpReply;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.Limits;
 import dev.llmpool.config.PoolConfig;

@@ -10,10 +10,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatDoor;
 import dev.llmpool.api.ChatMessage;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.config.Limits;
 import dev.llmpool.streaming.HttpChunkStream;

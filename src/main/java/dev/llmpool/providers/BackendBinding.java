@@ -26,7 +26,6 @@ import org.apache.camel.component.vertx.http.VertxHttpConfiguration;
 import org.apache.camel.component.vertx.http.VertxHttpEndpoint;
 import org.apache.camel.support.ExchangeHelper;
 
-import dev.llmpool.tracing.CallSpans;
 
 /**
  * camel-vertx-http's request binding for the provider routes: sends every backend call to the replica its guard chose,

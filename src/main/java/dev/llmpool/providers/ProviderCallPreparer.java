@@ -5,7 +5,6 @@ import org.apache.camel.Processor;
 
 import dev.llmpool.api.RequestState;
 import dev.llmpool.routing.Plan;
-import dev.llmpool.routing.TaskResolver;
 
 /**
  * First step of a provider route: when the sender (a Multicast branch) brought only the plan, derives this

@@ -8,11 +8,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 import dev.llmpool.api.RequestState;
-import dev.llmpool.metrics.RequestMetrics;
 
 /**
  * What the operations page shows of the queue doors, read from the meters {@code /metrics} already shows: each

@@ -11,7 +11,6 @@ import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
 import dev.llmpool.providers.CallHandle;
 import dev.llmpool.providers.ProviderCall;
-import dev.llmpool.providers.ProviderCallPreparer;
 
 /**
  * The provider route's guard ({@code policy} node {@code breaker-<name>}): the steps inside run only with a permit

@@ -9,8 +9,8 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.ProviderConfig;
 
 /**

@@ -8,12 +8,10 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
 import dev.llmpool.api.ChatMessage;
-import dev.llmpool.api.Headers;
 import dev.llmpool.api.InferRequest;
-import dev.llmpool.api.RequestContextProcessor;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.config.TaskConfig;

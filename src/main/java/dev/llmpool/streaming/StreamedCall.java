@@ -23,7 +23,6 @@ import dev.llmpool.providers.ProviderCall;
 import dev.llmpool.providers.ProviderException;
 import dev.llmpool.providers.ProviderReply;
 import dev.llmpool.routing.ProviderCalls;
-import dev.llmpool.tracing.CallSpans;
 
 /**
  * The provider route's backend call when its sender wants the answer streamed (a {@link ProviderCalls#TOKENS}

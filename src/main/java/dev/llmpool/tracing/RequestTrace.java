@@ -11,12 +11,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.Clock;
 import org.apache.camel.Exchange;
 
-import dev.llmpool.api.RequestState;
 import dev.llmpool.api.ApiException;
-import dev.llmpool.api.Headers;
+import dev.llmpool.api.RequestState;
 import dev.llmpool.ensemble.EnsembleProcessor;
 import dev.llmpool.ensemble.Outcome;
-import dev.llmpool.metrics.TokenMeter;
 import dev.llmpool.providers.ProviderReply;
 
 /**
