@@ -141,12 +141,11 @@ final class FrontConsumer extends DefaultConsumer implements PlatformHttpConsume
         Exchange exchange = createExchange(false);
         exchange.setPattern(ExchangePattern.InOut);
         exchange.setIn(message(exchange, req, body));
-        if (raw != null) {
-            RequestState.of(exchange).setRaw(raw);
-        }
+        RequestState state = RequestState.of(exchange);  // the request's one state object, made here for HTTP
+        state.setRaw(raw);
         // A caller that hangs up leaves no one to answer: whatever is running for it stops (the race's calls)
         CallerLink caller = new CallerLink();
-        RequestState.of(exchange).setCallerLink(caller);
+        state.setCallerLink(caller);
         req.response().closeHandler(closed -> caller.gone());
         try {
             createUoW(exchange);
