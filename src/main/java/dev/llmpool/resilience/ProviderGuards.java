@@ -71,6 +71,11 @@ public final class ProviderGuards {
         this.meters = meters;
     }
 
+    /** The registry holding every replica's breaker (its listeners feed /health). */
+    public CircuitBreakerRegistry breakers() {
+        return breakers;
+    }
+
     /** The breaker registry name of a replica: {@code breaker-<provider>}, then its masked URL when there are several. */
     public static String breakerName(String provider, String url, int replicas) {
         return "breaker-" + provider + (replicas > 1 ? " " + ProviderUrls.masked(url) : "");
