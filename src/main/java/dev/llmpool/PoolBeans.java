@@ -52,7 +52,8 @@ import dev.llmpool.ui.UiBeans;
  * order; these objects do the work, found by the names the routes give.
  *
  * <p>camel-main finds this class (Application names it; tests scan the package) but would give several configuration
- * classes no order, while a package's beans take other packages' beans as parameters. So the package classes are
+ * classes no order, while a package's beans take other packages' beans as parameters. So the package classes (not
+ * annotated {@code @Configuration}, which would have the tests' package scan make them itself, in no order) are
  * listed here in the order they depend on each other, and Camel's bean post-processor makes their
  * {@code @BindToRegistry} beans, as camel-main does for a configuration class it finds: each method's parameters are
  * settings ({@code @PropertyInject}), beans by name ({@code @BeanInject("name")}), the context, or else the one

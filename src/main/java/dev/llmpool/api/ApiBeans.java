@@ -3,7 +3,6 @@ package dev.llmpool.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.Processor;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.Registry;
@@ -17,7 +16,6 @@ import dev.llmpool.config.ConfigStore;
  * (FrontConsumer runs the route on the event loop), and what no route should see is refused before any route runs, in
  * the path's API shape (HttpFront).
  */
-@Configuration
 public class ApiBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
@@ -25,7 +24,6 @@ import dev.llmpool.config.ConfigStore;
  * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off; with
  * auth on, refuses to start a queue door that names no configured tenant.
  */
-@Configuration
 public class AccessBeans {
 
     private static final Logger LOG = LoggerFactory.getLogger(AccessBeans.class);

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.Processor;
 import org.apache.camel.PropertyInject;
 
@@ -24,7 +23,6 @@ import dev.llmpool.metrics.RequestMetrics;
  * the tenants' rate limits (auth/AccessBeans). Tests may bind a Ticker named "cacheTicker" to move the local clock
  * forward.
  */
-@Configuration
 public class CacheBeans {
 
     /** Longer request bodies are never answered as exact repeats (the memory a remembered body takes). */

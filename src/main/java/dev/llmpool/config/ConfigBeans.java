@@ -5,11 +5,9 @@ import java.util.Properties;
 
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 /** The pool's configuration: the file every bean reads its providers, tasks and limits from (reloaded on change). */
-@Configuration
 public class ConfigBeans {
 
     @BindToRegistry

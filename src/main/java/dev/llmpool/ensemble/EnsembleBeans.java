@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 import dev.llmpool.config.ConfigStore;
@@ -19,7 +18,6 @@ import dev.llmpool.routing.ProviderCalls;
 import dev.llmpool.routing.ProviderRoutes;
 
 /** The ensemble: a request's race over its providers, the strategies that decide it, and JUDGE's steps. */
-@Configuration
 public class EnsembleBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

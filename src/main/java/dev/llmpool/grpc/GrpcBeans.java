@@ -6,7 +6,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 import org.apache.camel.Processor;
 import org.apache.camel.PropertyInject;
 
@@ -18,7 +17,6 @@ import dev.llmpool.lifecycle.DaemonThreads;
  * reflection, metadata readable by the route, and proto <-> the HTTP API's JSON around direct:infer (InferStream's
  * tokens come from the ensemble's race: see streaming/StreamedCall).
  */
-@Configuration
 public class GrpcBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

@@ -5,7 +5,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 import dev.llmpool.config.ConfigStore;
@@ -15,7 +14,6 @@ import dev.llmpool.resilience.ProviderGuards;
  * The providers' health: the checks the health route runs and the /health report. The state both read and write
  * (HealthRegistry) is one of the pool's shared beans (PoolBeans), as the breakers write it too.
  */
-@Configuration
 public class HealthBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

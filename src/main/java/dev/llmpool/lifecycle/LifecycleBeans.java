@@ -5,7 +5,6 @@ import io.vertx.core.Vertx;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 import dev.llmpool.config.ConfigStore;
@@ -14,7 +13,6 @@ import dev.llmpool.config.ConfigStore;
  * Running as a fleet (issue 21, docs/deploy.md): readiness and liveness probes through Camel's health-check API, and
  * the graceful shutdown a SIGTERM starts (Application), which drains the HTTP servers' connections.
  */
-@Configuration
 public class LifecycleBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

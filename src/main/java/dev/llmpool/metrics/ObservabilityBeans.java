@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 import dev.llmpool.config.ConfigStore;
@@ -22,7 +21,6 @@ import dev.llmpool.tracing.Tracing;
  * tokens per provider/task/tenant, per-provider gauges and the JVM's own meters, all in the pool's meter registry
  * (PoolBeans).
  */
-@Configuration
 public class ObservabilityBeans {
 
     @BindToRegistry

@@ -2,7 +2,6 @@ package dev.llmpool.ollama;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 
 import dev.llmpool.config.ConfigStore;
 
@@ -10,7 +9,6 @@ import dev.llmpool.config.ConfigStore;
  * The Ollama-compatible API (issue 14, routes/ollama-api.camel.yaml): a thin edge that maps its request onto the
  * task API's, enters direct:infer, and maps the answer or error back; streams go straight to the connection.
  */
-@Configuration
 public class OllamaBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

@@ -5,11 +5,9 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 /** Calls to the backends (routes/providers.camel.yaml): the HTTP client and the steps around a provider call. */
-@Configuration
 public class ProviderBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();

@@ -5,7 +5,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 import org.apache.camel.spi.Policy;
 
 import dev.llmpool.ensemble.EventLoopTimers;
@@ -17,7 +16,6 @@ import dev.llmpool.tracing.Tracing;
  * Each provider's guards (issue 4; asynchronous since issue 7): its replicas' circuit breakers and bulkheads and its
  * queue for a free slot, used by the provider routes' policy node for whole and streamed calls alike.
  */
-@Configuration
 public class ResilienceBeans {
 
     /**

@@ -6,7 +6,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.ensemble.EventLoopTimers;
@@ -15,7 +14,6 @@ import dev.llmpool.lifecycle.DaemonThreads;
 import dev.llmpool.resilience.ProviderGuards;
 
 /** Which providers a request goes to: the task's plan, and one Camel route per provider made from the route template. */
-@Configuration
 public class RoutingBeans {
 
     /** Old provider routes are retired on this thread once their calls in flight end (a template edit, a new URL). */

@@ -3,12 +3,10 @@ package dev.llmpool.streaming;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
-import org.apache.camel.Configuration;
 
 import dev.llmpool.providers.BackendBinding;
 
 /** Streamed answers: a provider route's streamed call (routes/providers.camel.yaml). */
-@Configuration
 public class StreamingBeans {
 
     @BindToRegistry

@@ -2,14 +2,12 @@ package dev.llmpool.tracing;
 
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 
 /**
  * Tracing (docs/operations.md): off unless {@code pool.tracing.otlp-endpoint} is set; then each request is a SERVER
  * span (metrics/RequestMetrics) and each guarded provider call a CLIENT span (resilience/ResilienceBeans).
  */
-@Configuration
 public class TracingBeans {
 
     /** Closed with the context (PoolBeans), so the spans not exported yet go out. */

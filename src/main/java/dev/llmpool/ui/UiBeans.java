@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
 import org.apache.camel.Processor;
 import org.apache.camel.PropertyInject;
 
@@ -16,7 +15,6 @@ import dev.llmpool.metrics.RequestMetrics;
 import dev.llmpool.queues.QueueTraffic;
 
 /** The operations page (routes/ops.camel.yaml): its files and the status JSON it polls. */
-@Configuration
 public class UiBeans {
 
     @BindToRegistry
