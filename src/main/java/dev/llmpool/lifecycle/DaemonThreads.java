@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Threads of the pool's own executors: named after their job (seen in thread dumps) and daemon, so that none keeps
- * the JVM running after the context has stopped; each executor is still shut down with the context (PoolBeans).
+ * the JVM running once the context has stopped (the busiest are also shut down with it: PoolBeans).
  */
 public final class DaemonThreads {
 
