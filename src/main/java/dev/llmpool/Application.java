@@ -16,8 +16,9 @@ import org.apache.camel.main.Main;
  *
  * <p>Start-up (issue 7): camel-main finds classes and route files in a jar by reading the whole jar as a
  * stream, inflating every entry (about 110 MB for this one), once for a package scan and twice for a
- * {@code classpath:} pattern. So the one configuration class is named rather than scanned for, and the
- * packaged routes are listed from the jar's central directory and given by name.
+ * {@code classpath:} pattern. So the one configuration class (PoolBeans, which has each package's beans made) is
+ * named rather than scanned for, and the packaged routes are listed from the jar's central directory and given by
+ * name.
  */
 public final class Application {
 

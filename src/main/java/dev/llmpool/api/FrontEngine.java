@@ -7,7 +7,7 @@ import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 
 /**
  * platform-http's engine: every {@code platform-http:} route is served by {@link HttpFront}. Bound in the registry
- * as {@code platform-http-engine} (PoolBeans), where platform-http looks for its engine first.
+ * as {@code platform-http-engine} (ApiBeans), where platform-http looks for its engine first.
  */
 public final class FrontEngine implements PlatformHttpEngine {
 

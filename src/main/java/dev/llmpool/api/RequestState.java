@@ -4,7 +4,6 @@ import java.util.List;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
-import org.apache.camel.spi.Registry;
 
 import dev.llmpool.auth.Principal;
 import dev.llmpool.cache.ExactRepeats;
@@ -20,9 +19,10 @@ import dev.llmpool.tracing.RequestTrace;
 /**
  * What one request carries from its door to its answer, as typed fields in one object: the only exchange property
  * the request's steps share ({@value #PROPERTY}). Processors reach it with {@link #of(Exchange)}; the routes' choices
- * use the predicates below by name with the {@code ref} language ({@code ref: notAnswered}), a plain method call
- * (the simple language could read {@code ${exchangeProperty.llmpoolRequest.answered}} too, but its OGNL call costs
- * milliseconds per evaluation, where the {@code ref} predicate costs less than the map lookup it replaced).
+ * use the predicates below by name ({@link ApiBeans} binds them) with the {@code ref} language
+ * ({@code ref: notAnswered}), a plain method call. The simple language could read
+ * {@code ${exchangeProperty.llmpoolRequest.answered}} too, but its OGNL call costs milliseconds per evaluation, where
+ * the {@code ref} predicate costs less than the map lookup it replaced.
  * <p>
  * One per request, not per exchange: a copy of the exchange (an {@code enrich} into {@code direct:infer}, a JUDGE
  * candidate branch) and the ensemble's provider calls hold the same object, so a step sees what the request's
@@ -59,12 +59,6 @@ public final class RequestState {
     /** Route predicate {@code streamedOverHttp}: the HTTP caller asked for a stream ({@link #httpStream()}). */
     public static final Predicate STREAMED_OVER_HTTP = exchange -> of(exchange).httpStream() != null;
 
-    /** Binds the route predicates under their names, for {@code ref:} in the route YAML. */
-    public static void bindPredicates(Registry registry) {
-        registry.bind("notAnswered", NOT_ANSWERED);
-        registry.bind("servedByJudge", SERVED_BY_JUDGE);
-        registry.bind("streamedOverHttp", STREAMED_OVER_HTTP);
-    }
 
     /** The request's state, created on the first step that asks (the door or the core route's first step). */
     public static RequestState of(Exchange exchange) {

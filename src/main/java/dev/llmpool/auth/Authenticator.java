@@ -59,7 +59,7 @@ public final class Authenticator implements Processor {
      * property {@code llmpool.tenant} before {@code direct:infer}: only routes can set properties, never a caller.
      */
     private static Principal namedByRoute(AccessConfig access, String name) {
-        if (name.isBlank()) {  // the start-up check (AccessSetup) refuses this; a reload that turns auth on does not restart
+        if (name.isBlank()) {  // the start-up check (AccessBeans) refuses this; a reload that turns auth on does not restart
             throw unauthenticated("this door names no tenant: set its pool.kafka.tenant or pool.jms.tenant");
         }
         Tenant tenant = access.tenant(name);

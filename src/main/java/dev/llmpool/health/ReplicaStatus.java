@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmpool.config.ProviderConfig;
 import dev.llmpool.config.ProviderUrls;
 import dev.llmpool.resilience.ProviderGuards;
+import dev.llmpool.resilience.Replica;
 
 /** A provider's replicas as /health and the operations page show them: one object per base URL. */
 public final class ReplicaStatus {
@@ -21,8 +22,8 @@ public final class ReplicaStatus {
      */
     public static void write(ObjectNode provider, ProviderConfig p, HealthRegistry health, ProviderGuards guards) {
         ArrayNode list = provider.putArray("replicas");
-        List<ProviderGuards.Replica> replicas = guards.replicas(p.name());
-        for (ProviderGuards.Replica r : replicas) {
+        List<Replica> replicas = guards.replicas(p.name());
+        for (Replica r : replicas) {
             ProviderHealth h = health.replica(p.name(), r.url());
             ObjectNode n = list.addObject();
             n.put("url", ProviderUrls.masked(r.url())).put("status", h.status().name())

@@ -13,7 +13,7 @@ import dev.llmpool.config.PoolConfig;
 import dev.llmpool.config.ProviderUrls;
 import dev.llmpool.health.HealthRegistry;
 import dev.llmpool.resilience.ProviderGuards;
-import dev.llmpool.resilience.ProviderGuards.Replica;
+import dev.llmpool.resilience.Replica;
 
 /**
  * Per-provider gauges, read when scraped: {@code llmpool_provider_inflight{provider}} (calls holding a slot of its

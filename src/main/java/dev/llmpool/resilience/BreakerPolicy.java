@@ -85,7 +85,7 @@ public class BreakerPolicy implements Policy {
             }
 
             /** A call its sender cancelled says nothing about the provider; one that ran out of time is its timeout. */
-            private void endedBySender(CallHandle handle, ProviderGuards.Permit permit) {
+            private void endedBySender(CallHandle handle, Permit permit) {
                 if (handle.timedOut()) {
                     permit.failed(handle.reason());
                 } else {

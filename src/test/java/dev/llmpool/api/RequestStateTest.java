@@ -25,7 +25,8 @@ class RequestStateTest {
     @Test
     void theRoutesRefPredicatesReadTheState() {
         CamelContext camel = new DefaultCamelContext();
-        RequestState.bindPredicates(camel.getRegistry());
+        camel.getRegistry().bind("notAnswered", RequestState.NOT_ANSWERED);
+        camel.getRegistry().bind("streamedOverHttp", RequestState.STREAMED_OVER_HTTP);
         Exchange exchange = new DefaultExchange(camel);
         Predicate notAnswered = camel.resolveLanguage("ref").createPredicate("notAnswered");
         Predicate streamed = camel.resolveLanguage("ref").createPredicate("streamedOverHttp");

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.llmpool.config.ProviderConfig;
-import dev.llmpool.resilience.ProviderGuards.Permit;
+import dev.llmpool.resilience.Permit;
 import dev.llmpool.resilience.ProviderGuards.Priority;
 
 /** The guards on their own: replica choice, and the fair queue for a free slot (no service, no backend). */

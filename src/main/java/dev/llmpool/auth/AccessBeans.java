@@ -6,6 +6,8 @@ import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.spi.Registry;
@@ -17,41 +19,50 @@ import dev.llmpool.config.ConfigException;
 import dev.llmpool.config.ConfigStore;
 
 /**
- * Makes the access-control beans the routes name: {@code authenticate} and {@code tenantLimits}
- * (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
+ * Access control and tenants (issue 17, docs/access-control.md): the beans the routes name: {@code authenticate} and
+ * {@code tenantLimits} (routes/infer.camel.yaml), {@code requireAdmin} (any operator route's first step),
  * {@code healthForCaller} (GET /health, gRPC Health). Warns when a port listens beyond loopback with auth off; with
  * auth on, refuses to start a queue door that names no configured tenant.
  */
-public final class AccessSetup {
+public class AccessBeans {
 
-    private static final Logger LOG = LoggerFactory.getLogger(AccessSetup.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AccessBeans.class);
 
-    private AccessSetup() {
-    }
-
-    /**
-     * @param redis the shared Redis store when {@code pool.cache.backend=redis} (limits are then shared by every
-     *              instance), else null
-     */
-    public static void bind(CamelContext camel, ConfigStore config, MeterRegistry meters, RedisStore redis,
-                            ObjectMapper mapper) throws Exception {
-        Registry r = camel.getRegistry();
+    /** The start-up checks run here, with the access settings the authenticator reads. */
+    @BindToRegistry
+    public Authenticator authenticate(CamelContext camel, ConfigStore config) throws Exception {
         Supplier<AccessConfig> access = config.part(AccessConfig::load);
         JwksCache jwks = new JwksCache(access);
         camel.addService(jwks);  // its refresher thread starts and stops with the context
         Authenticator authenticator = new Authenticator(access, new JwtVerifier(jwks));
-        r.bind("authenticate", authenticator);
-        r.bind("requireAdmin", new RequireAdmin(authenticator));
-        TenantLimits limits = new TenantLimits(redis != null ? new RedisBuckets(redis) : new LocalBuckets(), meters);
-        r.bind("tenantLimits", limits);
-        r.bind("healthForCaller", new HealthForCaller(authenticator,
-                r.lookupByNameAndType("healthReporter", Processor.class), mapper));
         requireQueueTenant(camel, access.get(), "Kafka", "pool.kafka.bootstrap-servers", "pool.kafka.tenant");
         requireQueueTenant(camel, access.get(), "JMS", "pool.jms.url", "pool.jms.tenant");
         if (!access.get().enabled()) {
             warnIfExposed(camel, "pool.http.host");
             warnIfExposed(camel, "pool.grpc.host");
         }
+        return authenticator;
+    }
+
+    @BindToRegistry
+    public RequireAdmin requireAdmin(Authenticator authenticator) {
+        return new RequireAdmin(authenticator);
+    }
+
+    /**
+     * Each tenant's rate limits: in the shared Redis store when {@code pool.cache.backend=redis} (cache/CacheBeans
+     * binds it; the limits are then shared by every instance), else in this process.
+     */
+    @BindToRegistry
+    public TenantLimits tenantLimits(Registry registry, @BeanInject("metricsRegistry") MeterRegistry meters) {
+        RedisStore redis = registry.lookupByNameAndType("redisStore", RedisStore.class);
+        return new TenantLimits(redis != null ? new RedisBuckets(redis) : new LocalBuckets(), meters);
+    }
+
+    @BindToRegistry
+    public HealthForCaller healthForCaller(Authenticator authenticator,
+                                           @BeanInject("healthReporter") Processor healthReporter) {
+        return new HealthForCaller(authenticator, healthReporter, new ObjectMapper());
     }
 
     /**
