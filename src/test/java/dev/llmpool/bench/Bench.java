@@ -82,7 +82,7 @@ public final class Bench {
     private final Path out;
     final List<String> serviceJvm;
     /** BENCH_SERVICE_OPTS alone: the reference proxy runs with them, not with the service's class data archive. */
-    private final List<String> extraJvm;
+    private final List<String> proxyJvm;
     final Path work;
     final Wrk wrk;
     final Samples samples = new Samples();
@@ -122,20 +122,34 @@ public final class Bench {
         this.jar = jar;
         this.out = out;
         this.serviceJvm = runCommandOptions(jar, serviceJvm);
-        this.extraJvm = List.copyOf(serviceJvm);
+        // the bare proxy: the service's collector and BENCH_SERVICE_OPTS, so that only the code differs
+        List<String> proxyJvm = new ArrayList<>(collector(serviceJvm));
+        proxyJvm.addAll(serviceJvm);
+        this.proxyJvm = List.copyOf(proxyJvm);
         this.work = Files.createTempDirectory("llmpool-bench");
         this.wrk = new Wrk(work);
     }
 
     /**
-     * The README's run command's JVM options (the class data sharing archive the build makes next to the jar; a
-     * missing or stale one is ignored), then BENCH_SERVICE_OPTS.
+     * The collector the README's run command chooses (docs/performance.md, memory); the bare proxy runs on it too.
+     * BENCH_SERVICE_OPTS=-XX:+UseG1GC compares another.
+     */
+    static final String RUN_COMMAND_GC = "-XX:+UseSerialGC";
+
+    /**
+     * The README's run command's JVM options (the collector, and the class data sharing archive the build makes next
+     * to the jar; a missing or stale one is ignored), then BENCH_SERVICE_OPTS.
      */
     static List<String> runCommandOptions(Path jar, List<String> extra) {
-        List<String> options = new ArrayList<>();
+        List<String> options = new ArrayList<>(collector(extra));
         options.add("-XX:SharedArchiveFile=" + jar.toAbsolutePath().resolveSibling("llm-pool.jsa"));
         options.addAll(extra);
         return List.copyOf(options);
+    }
+
+    /** The run command's collector, unless BENCH_SERVICE_OPTS names one (two would stop the JVM). */
+    private static List<String> collector(List<String> extra) {
+        return extra.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w*GC")) ? List.of() : List.of(RUN_COMMAND_GC);
     }
 
     public static void main(String[] args) throws Exception {
@@ -530,7 +544,7 @@ public final class Bench {
     }
 
     /**
-     * Starts the reference proxy in front of the 0 ms and 50 ms backends (a port each) and warms it up. The service's java and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
+     * Starts the reference proxy in front of the 0 ms and 50 ms backends (a port each) and warms it up. The service's java, collector and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
      * per core, as the service's HTTP server has by default (pool.http.event-loops).
      */
     private Process startBareProxy() throws Exception {
@@ -538,7 +552,7 @@ public final class Bench {
         bareProxy50 = freePort();
         String java = System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "");
         Process p = startHelper("bare proxy",
-                java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java, extraJvm,
+                java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java, proxyJvm,
                 BareProxy.class, String.valueOf(Runtime.getRuntime().availableProcessors()),
                 bareProxy + ":" + backend0, bareProxy50 + ":" + backend50);
         bareProxyPid = p.pid();

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pool as an operator runs it: the README's command, {@code java -XX:SharedArchiveFile=llm-pool.jsa -jar
+ * The pool as an operator runs it: the README's command, {@code java -XX:+UseSerialGC -XX:SharedArchiveFile=llm-pool.jsa -jar
  * llm-pool.jar} (see {@link Bench#runCommandOptions}), in a working directory holding the benchmark's
  * {@code application.properties} (routes come from the jar). Measures the time from launching the
  * JVM to the first answered request, and samples the process's threads and memory from {@code /proc}.
