@@ -26,7 +26,11 @@ import io.vertx.core.http.RequestOptions;
  * port, the kernel spreading connections), each with its own keep-alive client, so a request and its backend call
  * stay on one event loop; Linux's epoll when Vert.x can load it.
  *
- * <p>Usage: {@code BareProxy <eventLoops> <listenPort>:<backendPort> ...} (one port per backend); prints
+ * <p>A port given as {@code <listenPort>:<backendPort>:stream} is the streaming reference instead: it forwards the
+ * caller's request as it is (path and body) and pipes the backend's chunks to the caller as they arrive, so its
+ * added time to first token is what one more hop costs a stream on this machine.
+ *
+ * <p>Usage: {@code BareProxy <eventLoops> <listenPort>:<backendPort>[:stream] ...} (one port per backend); prints
  * {@code READY} once listening, and
  * exits when its standard input closes (so it never outlives the benchmark) or after {@code -Dbench.maxSeconds}.
  */
@@ -42,9 +46,12 @@ public final class BareProxy {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
                 .setPreferNativeTransport(true).setBlockedThreadCheckInterval(60_000));
         for (int i = 1; i < args.length; i++) {
-            int listenPort = Integer.parseInt(args[i].split(":")[0]);
-            int backendPort = Integer.parseInt(args[i].split(":")[1]);
-            vertx.deployVerticle(() -> new Leg(listenPort, backendPort), new DeploymentOptions().setInstances(eventLoops))
+            String[] leg = args[i].split(":");
+            int listenPort = Integer.parseInt(leg[0]);
+            int backendPort = Integer.parseInt(leg[1]);
+            boolean stream = leg.length > 2 && leg[2].equals("stream");
+            vertx.deployVerticle(() -> new Leg(listenPort, backendPort, stream),
+                            new DeploymentOptions().setInstances(eventLoops))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
         // the transport in the READY line: an odd figure is explained first by NIO instead of epoll
@@ -58,10 +65,12 @@ public final class BareProxy {
 
         private final int listenPort;
         private final int backendPort;
+        private final boolean stream;
 
-        Leg(int listenPort, int backendPort) {
+        Leg(int listenPort, int backendPort, boolean stream) {
             this.listenPort = listenPort;
             this.backendPort = backendPort;
+            this.stream = stream;
         }
 
         @Override
@@ -73,7 +82,13 @@ public final class BareProxy {
                     .setPort(backendPort).setURI("/api/chat").putHeader("Content-Type", "application/json");
             vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(listenPort)
                             .setAcceptBacklog(8192).setTcpNoDelay(true))
-                    .requestHandler(req -> proxy(req, client, call))
+                    .requestHandler(req -> {
+                        if (stream) {
+                            pipe(req, client);
+                        } else {
+                            proxy(req, client, call);
+                        }
+                    })
                     .listen()
                     .<Void>mapEmpty()
                     .onComplete(started);
@@ -86,11 +101,29 @@ public final class BareProxy {
                     // the backend's status passes through, so a failing backend shows as wrk's non-2xx errors
                     .compose(answer -> answer.body().onSuccess(body -> req.response()
                             .setStatusCode(answer.statusCode()).putHeader("Content-Type", "application/json").end(body)))
-                    .onFailure(e -> {
-                        if (!req.response().ended()) {
-                            req.response().setStatusCode(502).end();
-                        }
-                    });
+                    .onFailure(e -> fail(req));
+        }
+
+        /** The caller's request passed on as it is; the backend's chunks written to the caller as they come. */
+        private void pipe(HttpServerRequest req, HttpClient client) {
+            RequestOptions call = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+                    .setPort(backendPort).setURI(req.uri()).putHeader("Content-Type", "application/json");
+            req.body()
+                    .compose(body -> client.request(call).compose(backend -> backend.send(body)))
+                    .compose(answer -> {
+                        req.response().setStatusCode(answer.statusCode()).setChunked(true)
+                                .putHeader("Content-Type", answer.getHeader("Content-Type"));
+                        return answer.pipeTo(req.response());
+                    })
+                    .onFailure(e -> fail(req));
+        }
+
+        private static void fail(HttpServerRequest req) {
+            if (!req.response().ended() && !req.response().headWritten()) {
+                req.response().setStatusCode(502).end();
+            } else if (!req.response().ended()) {
+                req.connection().close();
+            }
         }
     }
 }

@@ -108,6 +108,8 @@ public final class Bench {
     private long backendPid;
     private int bareProxy;
     private int bareProxy50;
+    /** The bare proxy's streaming leg, in front of the token-streaming backend (the ttft cell's reference). */
+    int bareProxyTokens;
     private long bareProxyPid;
 
     Bench(Mode mode, Path jar, Path out, List<String> serviceJvm) throws IOException {
@@ -245,7 +247,7 @@ public final class Bench {
         Process backend = startBackendForJar();
         Process proxy = null;
         try {
-            if (cells.contains("latency")) {
+            if (cells.contains("latency") || cells.contains("ttft")) {
                 proxy = startBareProxy();
             }
             for (int rep = 1; rep <= mode.runs(); rep++) {
@@ -544,17 +546,19 @@ public final class Bench {
     }
 
     /**
-     * Starts the reference proxy in front of the 0 ms and 50 ms backends (a port each) and warms it up. The service's java, collector and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
+     * Starts the reference proxy in front of the 0 ms and 50 ms backends (a port each) and, streaming, the token
+     * backend, and warms it up (the streaming leg is warmed by the cell that uses it). The service's java, collector and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
      * per core, as the service's HTTP server has by default (pool.http.event-loops).
      */
     private Process startBareProxy() throws Exception {
         bareProxy = freePort();
         bareProxy50 = freePort();
+        bareProxyTokens = freePort();
         String java = System.getenv().getOrDefault("BENCH_SERVICE_JAVA", "");
         Process p = startHelper("bare proxy",
                 java.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : java, proxyJvm,
                 BareProxy.class, String.valueOf(Runtime.getRuntime().availableProcessors()),
-                bareProxy + ":" + backend0, bareProxy50 + ":" + backend50);
+                bareProxy + ":" + backend0, bareProxy50 + ":" + backend50, bareProxyTokens + ":" + backendTokens + ":stream");
         bareProxyPid = p.pid();
         // as the service is: rounds until its JIT compilers are (nearly) idle (one short round was not enough: the
         // first full run measured it at a fifth of its later figure)

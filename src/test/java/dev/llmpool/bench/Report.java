@@ -235,6 +235,11 @@ final class Report {
                                 errors),
                         "≤ " + fmt(target) + " ms", added <= target && errors == 0));
             }
+            String bare = "ttft.c" + c + ".bare.";
+            rows.add(new Row(String.format("Reference: the bare Vert.x proxy piping the engine's NDJSON, c=%d: time to"
+                            + " first token added %s", c, p),
+                    String.format(Locale.ROOT, "%+.2f ms (errors %.0f)", s.median(bare + "added_" + p + "_ms"),
+                            s.median(bare + "errors")), "(reference)", null));
         }
     }
 
