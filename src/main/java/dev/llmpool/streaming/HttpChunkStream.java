@@ -69,8 +69,7 @@ public final class HttpChunkStream implements ChunkSink {
     @Override
     public synchronized void chunk(String content) {
         if (!gone && !ended) {
-            start();
-            write(framing.chunk(content));
+            write(start() + framing.chunk(content));
         }
     }
 
@@ -98,24 +97,26 @@ public final class HttpChunkStream implements ChunkSink {
         if (gone || ended) {
             return;
         }
-        start();
+        String head = start();
         ended = true;
-        response.end(Buffer.buffer(tail.getBytes(StandardCharsets.UTF_8)));
+        response.end(Buffer.buffer((head + tail).getBytes(StandardCharsets.UTF_8)));
     }
 
-    private void start() {
+    /**
+     * Sets the status and headers before the first write and returns the framing's head, to go out in that same
+     * write (one packet for headers, head and first chunk: the caller's first token is not held behind a second
+     * write); afterwards returns "".
+     */
+    private String start() {
         if (started) {
-            return;
+            return "";
         }
         started = true;
         response.setStatusCode(200).setChunked(true)
                 .putHeader("Content-Type", framing.contentType())
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Request-Id", requestId);
-        String head = framing.head();
-        if (!head.isEmpty()) {
-            write(head);
-        }
+        return framing.head();
     }
 
     private void write(String text) {
