@@ -115,6 +115,16 @@ public class GrpcRequestMapper implements Processor {
         if (req.hasCache()) {
             json.put("cache", req.getCache());
         }
+        if (req.hasTopP()) {
+            json.put("top_p", req.getTopP());
+        }
+        if (req.getStopCount() > 0) { // a repeated field has no presence: none given is left out, as over HTTP
+            ArrayNode stop = json.putArray("stop");
+            req.getStopList().forEach(stop::add);
+        }
+        if (req.hasSeed()) {
+            json.put("seed", req.getSeed());
+        }
         return json;
     }
 

@@ -89,6 +89,17 @@ class GrpcInferTest extends GrpcTestSupport {
     }
 
     @Test
+    void topPStopAndSeedReachTheBackendAsOverHttp() {
+        blocking().infer(withSampling(request("expand_queries", "x")).build());
+        assertSamplingSent(A.lastRequest("phi3:mini"));
+
+        blocking().infer(request("expand_queries", "x").build());
+        JsonNode options = A.lastRequest("phi3:mini").path("options");
+        assertTrue(options.path("top_p").isMissingNode() && options.path("stop").isMissingNode()
+                && options.path("seed").isMissingNode(), "left out, the backend's defaults apply: " + options);
+    }
+
+    @Test
     void callerMetadataNeverReachesTheBackend() {
         withMetadata("authorization", "Bearer caller-secret").infer(request("expand_queries", "x").build());
         assertFalse(A.lastHeaders("phi3:mini").containsKey("authorization"), A.lastHeaders("phi3:mini").toString());

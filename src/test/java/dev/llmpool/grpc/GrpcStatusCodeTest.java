@@ -55,11 +55,15 @@ class GrpcStatusCodeTest extends GrpcTestSupport {
     }
 
     @ParameterizedTest(name = "{0} is INVALID_ARGUMENT")
-    @CsvSource({"temperature", "max_tokens", "deadline_ms", "strategy"})
-    void invalidFieldsAreNamed(String field) {
+    @CsvSource({"temperature", "max_tokens", "deadline_ms", "strategy", "top_p", "top_p NaN", "stop"})
+    void invalidFieldsAreNamed(String fieldAndCase) {
+        String field = fieldAndCase.split(" ")[0];
         InferRequest.Builder r = request("expand_queries", "x");
-        switch (field) {
+        switch (fieldAndCase) {
             case "temperature" -> r.setTemperature(2.5);
+            case "top_p" -> r.setTopP(1.5);
+            case "top_p NaN" -> r.setTopP(Double.NaN); // a double JSON has no number for
+            case "stop" -> r.addAllStop(java.util.List.of("a", "b", "c", "d", "e")); // more than HTTP's 4
             case "max_tokens" -> r.setMaxTokens(0);
             case "deadline_ms" -> r.setDeadlineMs(1_000_000);
             default -> r.setStrategyValue(42); // a number this server does not know
@@ -67,6 +71,7 @@ class GrpcStatusCodeTest extends GrpcTestSupport {
         StatusRuntimeException e = fail(r.build());
         assertEquals(Status.Code.INVALID_ARGUMENT, code(e));
         assertEquals(field, trailer(e, "llmpool-error-field"));
+        assertTrue(e.getStatus().getDescription().contains(field), e.getStatus().getDescription());
     }
 
     @Test

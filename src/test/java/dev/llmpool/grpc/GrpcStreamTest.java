@@ -20,6 +20,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.llmpool.grpc.v1.InferReply;
 import dev.llmpool.grpc.v1.InferRequest;
@@ -138,6 +140,15 @@ class GrpcStreamTest extends GrpcTestSupport {
     }
 
     @Test
+    void topPStopAndSeedReachTheStreamingBackend() throws Exception {
+        Recorder r = stream(withSampling(request("enrich_metadata", "x")).build()).await();
+        assertNull(r.error);
+        assertEquals("phi3 says hello", r.done().getContent());
+        assertTrue(A.lastRequest("phi3:mini").path("stream").asBoolean(false), "the streaming call");
+        assertSamplingSent(A.lastRequest("phi3:mini"));
+    }
+
+    @Test
     void fastestStreamsFromTheFirstProviderToProduceATokenAndCancelsTheOther() throws Exception {
         // expand_queries: phi3 then llama31, hedge after 300 ms. phi3 would take 10 s to say anything.
         A.model("phi3:mini").latency(Duration.ofSeconds(10));
@@ -243,12 +254,16 @@ class GrpcStreamTest extends GrpcTestSupport {
         }
     }
 
-    @Test
-    void anInvalidStreamRequestFailsWithTheField() throws Exception {
-        Recorder r = stream(request("enrich_metadata", "").build()).await();
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"prompt", "top_p"})
+    void anInvalidStreamRequestFailsWithTheField(String field) throws Exception {
+        InferRequest.Builder request = field.equals("prompt") ? request("enrich_metadata", "")
+                : request("enrich_metadata", "x").setTopP(1.5);
+        Recorder r = stream(request.build()).await();
         StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, r.error);
         assertEquals(Status.Code.INVALID_ARGUMENT, code(e));
-        assertEquals("prompt", trailer(e, "llmpool-error-field"));
+        assertEquals(field, trailer(e, "llmpool-error-field"));
         assertEquals(0, r.messages.size());
+        assertEquals(0, A.totalCalls(), "an invalid request never reaches a backend");
     }
 }

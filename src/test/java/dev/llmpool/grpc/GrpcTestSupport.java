@@ -1,7 +1,12 @@
 package dev.llmpool.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -36,6 +41,21 @@ abstract class GrpcTestSupport extends PoolTestSupport {
 
     protected static InferRequest.Builder request(String task, String prompt) {
         return InferRequest.newBuilder().setTask(task).setPrompt(prompt);
+    }
+
+    /** top_p, two stop sequences and a seed: the fields HTTP takes besides the ones every gRPC test sets. */
+    protected static InferRequest.Builder withSampling(InferRequest.Builder r) {
+        return r.setTopP(0.5).addStop("END").addStop("STOP").setSeed(7);
+    }
+
+    /** What {@link #withSampling} set, as the Ollama dialect carries it (what /v1/infer's tests assert). */
+    protected static void assertSamplingSent(JsonNode ollamaRequest) {
+        JsonNode options = ollamaRequest.path("options");
+        assertEquals(0.5, options.path("top_p").asDouble(-1), options.toString());
+        List<String> stop = new ArrayList<>();
+        options.path("stop").forEach(n -> stop.add(n.asText()));
+        assertEquals(List.of("END", "STOP"), stop, options.toString());
+        assertEquals(7, options.path("seed").asLong(-1), options.toString());
     }
 
     protected static String trailer(StatusRuntimeException e, String key) {
