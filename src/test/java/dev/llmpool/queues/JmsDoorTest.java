@@ -9,17 +9,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.jms.Message;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Queue;
 import jakarta.jms.TextMessage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import dev.llmpool.fixture.ArtemisBroker;
 
 /**
  * The JMS door (AMQP 1.0, Qpid JMS) against a real embedded ActiveMQ Artemis started once for the class:
@@ -28,17 +25,6 @@ import dev.llmpool.fixture.ArtemisBroker;
  */
 class JmsDoorTest extends JmsTestSupport {
 
-    static final ArtemisBroker BROKER = ArtemisBroker.start();
-
-    @AfterAll
-    static void stopBroker() {
-        BROKER.close();
-    }
-
-    @Override
-    protected ArtemisBroker broker() {
-        return BROKER;
-    }
 
     @Override
     protected String extraConfig() {
@@ -46,10 +32,8 @@ class JmsDoorTest extends JmsTestSupport {
     }
 
     @Override
-    protected Properties useOverridePropertiesWithPropertiesComponent() {
-        Properties p = super.useOverridePropertiesWithPropertiesComponent();
-        p.put("pool.jms.max-in-flight", "16");
-        return p;
+    protected Map<String, String> moreSettings() {
+        return Map.of("pool.jms.max-in-flight", "16");
     }
 
     @Test

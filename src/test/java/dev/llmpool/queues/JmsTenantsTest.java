@@ -8,16 +8,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.jms.Message;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.TextMessage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import dev.llmpool.fixture.ArtemisBroker;
 
 /**
  * The JMS door with auth on, acting as tenant {@code batch} ({@code pool.jms.tenant}; enrich_metadata only,
@@ -26,18 +23,7 @@ import dev.llmpool.fixture.ArtemisBroker;
  */
 class JmsTenantsTest extends JmsTestSupport {
 
-    static final ArtemisBroker BROKER = ArtemisBroker.start();
     private static final int PER_MINUTE = 4;
-
-    @AfterAll
-    static void stopBroker() {
-        BROKER.close();
-    }
-
-    @Override
-    protected ArtemisBroker broker() {
-        return BROKER;
-    }
 
     @Override
     protected String extraConfig() {
@@ -50,10 +36,8 @@ class JmsTenantsTest extends JmsTestSupport {
     }
 
     @Override
-    protected Properties useOverridePropertiesWithPropertiesComponent() {
-        Properties p = super.useOverridePropertiesWithPropertiesComponent();
-        p.put("pool.jms.tenant", "batch");
-        return p;
+    protected Map<String, String> moreSettings() {
+        return Map.of("pool.jms.tenant", "batch");
     }
 
     @Test

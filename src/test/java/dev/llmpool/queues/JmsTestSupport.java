@@ -3,6 +3,7 @@ package dev.llmpool.queues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,19 +14,22 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.Queue;
 import jakarta.jms.Session;
 import org.apache.qpid.jms.JmsConnectionFactory;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 import dev.llmpool.PoolTestSupport;
 import dev.llmpool.fixture.ArtemisBroker;
 
 /**
- * The pool with its JMS door on, against a real embedded ActiveMQ Artemis that each test class starts once
+ * The pool with its JMS door on, against a real embedded ActiveMQ Artemis started once for each test class
  * ({@link #broker}): each test has its own requests, replies and dead-letter queues and a client session to them.
  */
 public abstract class JmsTestSupport extends PoolTestSupport {
 
     private static final AtomicInteger TESTS = new AtomicInteger();
+    private static ArtemisBroker broker;
 
     protected String requests;
     protected String replies;
@@ -33,8 +37,20 @@ public abstract class JmsTestSupport extends PoolTestSupport {
     protected Connection client;
     protected Session session;
 
+    @BeforeAll
+    static void startBroker() {
+        broker = ArtemisBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
     /** The test class's broker. */
-    protected abstract ArtemisBroker broker();
+    protected static ArtemisBroker broker() {
+        return broker;
+    }
 
     @Override
     protected Properties useOverridePropertiesWithPropertiesComponent() {
@@ -47,7 +63,13 @@ public abstract class JmsTestSupport extends PoolTestSupport {
         p.put("pool.jms.requests-queue", requests);
         p.put("pool.jms.replies-queue", replies);
         p.put("pool.jms.dead-letter-queue", deadLetters);
+        p.putAll(moreSettings());
         return p;
+    }
+
+    /** Start-up settings a test class adds to the door's (what routes and beans read; extraConfig is the reloaded file). */
+    protected Map<String, String> moreSettings() {
+        return Map.of();
     }
 
     @BeforeEach

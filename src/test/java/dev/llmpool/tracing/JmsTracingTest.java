@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 
 import io.opentelemetry.proto.trace.v1.Span;
 import jakarta.jms.Message;
@@ -14,7 +14,6 @@ import jakarta.jms.TextMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import dev.llmpool.fixture.ArtemisBroker;
 import dev.llmpool.queues.JmsTestSupport;
 import dev.llmpool.tracing.OtlpReceiver.Received;
 
@@ -25,28 +24,18 @@ import dev.llmpool.tracing.OtlpReceiver.Received;
  */
 class JmsTracingTest extends JmsTestSupport {
 
-    static final ArtemisBroker BROKER = ArtemisBroker.start();
     private static final OtlpReceiver OTLP = OtlpReceiver.start();
     private static final String TRACE = "7c1ab3d5f1e2437a9b0c8d6e5f4a3b21";
     private static final String CALLER_SPAN = "b7ad6b7169203331";
 
     @AfterAll
-    static void stopBrokerAndReceiver() {
-        BROKER.close();
+    static void stopReceiver() {
         OTLP.close();
     }
 
     @Override
-    protected ArtemisBroker broker() {
-        return BROKER;
-    }
-
-    @Override
-    protected Properties useOverridePropertiesWithPropertiesComponent() {
-        Properties p = super.useOverridePropertiesWithPropertiesComponent();
-        p.put("pool.tracing.otlp-endpoint", OTLP.url());
-        p.put("pool.tracing.export-delay-ms", "50");
-        return p;
+    protected Map<String, String> moreSettings() {
+        return Map.of("pool.tracing.otlp-endpoint", OTLP.url(), "pool.tracing.export-delay-ms", "50");
     }
 
     @Test
