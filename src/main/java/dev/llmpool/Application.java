@@ -67,7 +67,6 @@ public final class Application {
     public static Main create() throws IOException, URISyntaxException {
         Main main = new Main();
         main.configure().addConfiguration(PoolBeans.class);
-        main.configure().addConfiguration(dev.llmpool.queues.QueueBeans.class);  // queue doors (issue 15)
         boolean local = Files.isRegularFile(Path.of("application.properties"));
         main.setPropertyPlaceholderLocations(local ? "file:application.properties" : "classpath:application.properties");
         if (!Files.isDirectory(Path.of("routes"))) {

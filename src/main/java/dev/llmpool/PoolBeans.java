@@ -38,6 +38,7 @@ import dev.llmpool.metrics.ObservabilityBeans;
 import dev.llmpool.ollama.OllamaBeans;
 import dev.llmpool.openai.OpenAiBeans;
 import dev.llmpool.providers.ProviderBeans;
+import dev.llmpool.queues.QueueBeans;
 import dev.llmpool.resilience.ResilienceBeans;
 import dev.llmpool.routing.ProviderRoutes;
 import dev.llmpool.routing.RoutingBeans;
@@ -102,7 +103,8 @@ public class PoolBeans implements CamelConfiguration {
                 new CacheBeans(), new UiBeans(), new GrpcBeans(),
                 new AccessBeans(),  // takes the cache's Redis store and the health report
                 new ApiBeans(),     // takes the cache's exact repeats
-                new OpenAiBeans(), new OllamaBeans(), new LifecycleBeans());
+                new OpenAiBeans(), new OllamaBeans(), new LifecycleBeans(),
+                new QueueBeans());  // takes no other package's beans; last, so its services stop before theirs
         for (Object packageBeans : inDependencyOrder) {
             String name = packageBeans.getClass().getName();
             beans.postProcessBeforeInitialization(packageBeans, name);

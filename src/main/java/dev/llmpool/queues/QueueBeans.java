@@ -1,12 +1,9 @@
 package dev.llmpool.queues;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.camel.CamelConfiguration;
+import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Configuration;
-import org.apache.camel.PropertyInject;
 import org.apache.camel.processor.aggregate.UseOriginalAggregationStrategy;
-import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.qpid.jms.JmsConnectionFactory;
 import org.apache.qpid.jms.policy.JmsDefaultPrefetchPolicy;
@@ -18,31 +15,63 @@ import org.springframework.jms.connection.CachingConnectionFactory;
  * "Queues"). Each door's routes are always loaded and start only when their broker is configured
  * ({@code autoStartup: "{{configured:...}}"}, see {@link ConfiguredFunction}).
  */
-@Configuration
-public class QueueBeans implements CamelConfiguration {
+public class QueueBeans {
 
     private final ObjectMapper mapper = new ObjectMapper();
 
-    @Override
-    public void configure(CamelContext camel) throws Exception {
-        camel.getPropertiesComponent().addPropertiesFunction(new ConfiguredFunction(camel));
-        Registry r = camel.getRegistry();
-        // the dead-letter copy is sent from a copy of the exchange; the answer stays as it was
-        r.bind("keepAnswer", new UseOriginalAggregationStrategy(true));
-        r.bind("kafkaBatch", new KafkaBatch());
-        MeteredKafkaClients kafkaClients = new MeteredKafkaClients(camel);  // consumer lag on /metrics
-        r.bind("kafkaClients", kafkaClients);
+    /**
+     * The {@code configured:} placeholder function, added to the properties component here: the package beans are
+     * made before the routes that resolve it are loaded. Bound as well, as every method here binds what it returns.
+     */
+    @BindToRegistry
+    public ConfiguredFunction configuredFunction(CamelContext camel) {
+        ConfiguredFunction configured = new ConfiguredFunction(camel);
+        camel.getPropertiesComponent().addPropertiesFunction(configured);
+        return configured;
+    }
+
+    /** The dead-letter copy is sent from a copy of the exchange; the answer stays as it was. */
+    @BindToRegistry
+    public UseOriginalAggregationStrategy keepAnswer() {
+        return new UseOriginalAggregationStrategy(true);
+    }
+
+    @BindToRegistry
+    public KafkaBatch kafkaBatch() {
+        return new KafkaBatch();
+    }
+
+    /** Consumer lag on /metrics; the meters go with the context. */
+    @BindToRegistry
+    public MeteredKafkaClients kafkaClients(CamelContext camel) throws Exception {
+        MeteredKafkaClients kafkaClients = new MeteredKafkaClients(camel);
         camel.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
                 kafkaClients.close();
             }
         });
-        r.bind("kafkaRequest", new QueueRequest(QueueDoor.KAFKA));
-        r.bind("kafkaAnswer", new QueueAnswer(QueueDoor.KAFKA, mapper));
-        r.bind("jmsRequest", new QueueRequest(QueueDoor.JMS));
-        r.bind("jmsAnswer", new QueueAnswer(QueueDoor.JMS, mapper));
-        r.bind("jmsConnectionFactory", jmsConnectionFactory(camel));
+        return kafkaClients;
+    }
+
+    @BindToRegistry
+    public QueueRequest kafkaRequest() {
+        return new QueueRequest(QueueDoor.KAFKA);
+    }
+
+    @BindToRegistry
+    public QueueAnswer kafkaAnswer() {
+        return new QueueAnswer(QueueDoor.KAFKA, mapper);
+    }
+
+    @BindToRegistry
+    public QueueRequest jmsRequest() {
+        return new QueueRequest(QueueDoor.JMS);
+    }
+
+    @BindToRegistry
+    public QueueAnswer jmsAnswer() {
+        return new QueueAnswer(QueueDoor.JMS, mapper);
     }
 
     /**
@@ -52,7 +81,8 @@ public class QueueBeans implements CamelConfiguration {
      * take its connection from camel.component.amqp.* under camel-main, so the routes name this bean. Unconfigured,
      * it points at the AMQP default port and is never used: the JMS routes do not start.
      */
-    private CachingConnectionFactory jmsConnectionFactory(CamelContext camel) throws Exception {
+    @BindToRegistry
+    public CachingConnectionFactory jmsConnectionFactory(CamelContext camel) throws Exception {
         // optional keys, empty by default (a @PropertyInject default cannot be empty: Camel reads "" as none)
         String jmsUrl = optional(camel, "pool.jms.url");
         String jmsUsername = optional(camel, "pool.jms.username");

@@ -6,51 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import jakarta.jms.Connection;
-import jakarta.jms.JMSException;
 import jakarta.jms.Message;
-import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Queue;
-import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
-import org.apache.qpid.jms.JmsConnectionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.llmpool.PoolTestSupport;
-import dev.llmpool.fixture.ArtemisBroker;
 
 /**
  * The JMS door (AMQP 1.0, Qpid JMS) against a real embedded ActiveMQ Artemis started once for the class:
  * JMSReplyTo request-reply with JMSCorrelationID, the replies queue for requests without JMSReplyTo, dead letters,
  * a repeated idempotency key, and a backend that is down. Each test has its own queues.
  */
-class JmsDoorTest extends PoolTestSupport {
+class JmsDoorTest extends JmsTestSupport {
 
-    static final ArtemisBroker BROKER = ArtemisBroker.start();
-    private static final AtomicInteger TESTS = new AtomicInteger();
-
-    private String requests;
-    private String replies;
-    private String deadLetters;
-    private Connection client;
-    private Session session;
-
-    @AfterAll
-    static void stopBroker() {
-        BROKER.close();
-    }
 
     @Override
     protected String extraConfig() {
@@ -58,30 +32,8 @@ class JmsDoorTest extends PoolTestSupport {
     }
 
     @Override
-    protected Properties useOverridePropertiesWithPropertiesComponent() {
-        Properties p = super.useOverridePropertiesWithPropertiesComponent();
-        int n = TESTS.incrementAndGet();
-        requests = "j" + n + ".requests";
-        replies = "j" + n + ".replies";
-        deadLetters = "j" + n + ".dlq";
-        p.put("pool.jms.url", BROKER.url());
-        p.put("pool.jms.requests-queue", requests);
-        p.put("pool.jms.replies-queue", replies);
-        p.put("pool.jms.dead-letter-queue", deadLetters);
-        p.put("pool.jms.max-in-flight", "16");
-        return p;
-    }
-
-    @BeforeEach
-    void connect() throws JMSException {
-        client = new JmsConnectionFactory(BROKER.url()).createConnection();
-        client.start();
-        session = client.createSession(false, Session.AUTO_ACKNOWLEDGE);
-    }
-
-    @AfterEach
-    void disconnect() throws JMSException {
-        client.close();
+    protected Map<String, String> moreSettings() {
+        return Map.of("pool.jms.max-in-flight", "16");
     }
 
     @Test
@@ -175,29 +127,5 @@ class JmsDoorTest extends PoolTestSupport {
             assertNotNull(a.getStringProperty("llmpool_request_id"));
         }
         assertNull(session.createConsumer(session.createQueue(requests)).receive(300), "the requests were all consumed");
-    }
-
-    private static String body(String prompt) {
-        return "{\"task\":\"enrich_metadata\",\"prompt\":\"" + prompt + "\"}";
-    }
-
-    private List<Message> receive(Queue queue, int count) throws JMSException {
-        return receive(queue, count, Duration.ofSeconds(60));
-    }
-
-    private List<Message> receive(Queue queue, int count, Duration limit) throws JMSException {
-        List<Message> got = new ArrayList<>();
-        long until = System.nanoTime() + limit.toNanos();
-        try (MessageConsumer consumer = session.createConsumer(queue)) {
-            while (got.size() < count) {
-                long left = (until - System.nanoTime()) / 1_000_000;
-                Message m = left > 0 ? consumer.receive(left) : null;
-                if (m == null) {
-                    break;
-                }
-                got.add(m);
-            }
-        }
-        return got;
     }
 }

@@ -2,6 +2,7 @@ package dev.llmpool.tracing;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,16 @@ final class OtlpReceiver implements AutoCloseable {
     private final List<Received> spans = new CopyOnWriteArrayList<>();
     final List<String> contentTypes = new CopyOnWriteArrayList<>();
 
-    OtlpReceiver() throws IOException {
+    /** A receiver on a free loopback port, for a test class's static field. */
+    static OtlpReceiver start() {
+        try {
+            return new OtlpReceiver();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private OtlpReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/traces", ex -> {
             contentTypes.add(ex.getRequestHeaders().getFirst("Content-Type"));

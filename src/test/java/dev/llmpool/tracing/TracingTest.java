@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -43,20 +41,12 @@ import dev.llmpool.tracing.OtlpReceiver.Received;
  */
 class TracingTest extends PoolTestSupport {
 
-    private static final OtlpReceiver OTLP = receiver();
+    private static final OtlpReceiver OTLP = OtlpReceiver.start();
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     /** The trace of the gRPC call (each test has its own: the receiver keeps every span). */
     private static final String GRPC_TRACE = "0af7651916cd43dd8448eb211c80319c";
     private static final String JUDGE_TRACE = "5b8aa5a2d2c872e8321cf37308d69df2";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
-
-    private static OtlpReceiver receiver() {
-        try {
-            return new OtlpReceiver();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @AfterAll
     static void stopReceiver() {
@@ -223,7 +213,7 @@ class TracingTest extends PoolTestSupport {
         }
     }
 
-    private static Received only(List<Received> spans, Span.SpanKind kind) {
+    static Received only(List<Received> spans, Span.SpanKind kind) {
         List<Received> of = spans.stream().filter(s -> s.span().getKind() == kind).toList();
         assertEquals(1, of.size(), of.toString());
         return of.get(0);
@@ -235,7 +225,7 @@ class TracingTest extends PoolTestSupport {
     }
 
     /** The header a backend should have been sent for this call: its span, with its trace flags. */
-    private static String traceparent(Received call) {
+    static String traceparent(Received call) {
         return "00-" + OtlpReceiver.hex(call.span().getTraceId().toByteArray()) + "-"
                 + OtlpReceiver.hex(call.span().getSpanId().toByteArray()) + "-"
                 + String.format("%02x", call.span().getFlags() & 0xff); // sampled, and with no caller: random trace id
