@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.support.ResourceReloadStrategySupport;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 
 import dev.llmpool.fixture.FakeBackend;
@@ -136,6 +137,19 @@ public abstract class PoolTestSupport extends CamelMainTestSupport {
         Path tmp = configFile.resolveSibling("application.properties.tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Replaces a file of the service's routes/ copy the way an operator's editor should: write aside, then move. */
+    protected void replaceRouteFile(String name, String text) throws IOException {
+        Path target = workDir.resolve("routes").resolve(name);
+        Path tmp = workDir.resolve(name + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Camel's watcher of routes/: its counters tell whether an edited file was loaded or rejected. */
+    protected ResourceReloadStrategySupport routeWatcher() {
+        return context.hasService(ResourceReloadStrategySupport.class);
     }
 
     protected HttpResponse<String> post(String path, String contentType, String body) {

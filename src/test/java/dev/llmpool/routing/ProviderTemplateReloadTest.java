@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -56,9 +55,7 @@ class ProviderTemplateReloadTest extends PoolTestSupport {
     }
 
     private void replaceTemplate(String text) throws Exception {
-        Path tmp = workDir.resolve("providers.camel.yaml.tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, templateFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        replaceRouteFile("providers.camel.yaml", text);
     }
 
     private String withFailingStep(String original) {
@@ -126,7 +123,7 @@ class ProviderTemplateReloadTest extends PoolTestSupport {
 
     @Test
     void aTemplateFileThatDoesNotParseIsRejectedAndTheOldRoutesKeepServing() throws Exception {
-        var watcher = context.hasService(org.apache.camel.support.ResourceReloadStrategySupport.class);
+        var watcher = routeWatcher();
         long failedBefore = watcher.getFailedCounter();
         String original = Files.readString(templateFile());
         replaceTemplate("- routeTemplate:\n    id: provider\n    route: [this is: not: valid yaml\n");
