@@ -3,9 +3,13 @@ package dev.llmpool.routing;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
+import java.nio.file.Path;
+
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.support.RouteWatcherReloadStrategy;
 
 import dev.llmpool.config.ConfigStore;
 import dev.llmpool.ensemble.EventLoopTimers;
@@ -15,6 +19,9 @@ import dev.llmpool.resilience.ProviderGuards;
 
 /** Which providers a request goes to: the task's plan, and one Camel route per provider made from the route template. */
 public class RoutingBeans {
+
+    @PropertyInject(value = "camel.main.routesReloadDirectory", defaultValue = "routes")
+    private String routesDirectory;
 
     /** Old provider routes are retired on this thread once their calls in flight end (a template edit, a new URL). */
     @BindToRegistry
@@ -39,6 +46,20 @@ public class RoutingBeans {
     public ProviderCalls providerCalls(CamelContext camel, @BeanInject("eventLoopTimers") EventLoopTimers timers,
                                        ProviderRoutes providerRoutes, ProviderGuards guards) {
         return new ProviderCalls(camel, timers, providerRoutes, guards::hasFreeSlot);
+    }
+
+    /** An edited route configuration reloads the route files that use it (Camel's watcher reloads only the saved file). */
+    @BindToRegistry(RouteWatcherReloadStrategy.RELOAD_RESOURCES)
+    public RouteConfigurationEdits routeConfigurationEdits(CamelContext camel) {
+        return new RouteConfigurationEdits(camel, Path.of(routesDirectory), ".camel.yaml");
+    }
+
+    /** A route deleted from its file is removed when the file is reloaded (Camel's watcher would leave it running). */
+    @BindToRegistry
+    public DeletedRoutes deletedRoutes(CamelContext camel) {
+        DeletedRoutes deleted = new DeletedRoutes(camel);
+        camel.getManagementStrategy().addEventNotifier(deleted);
+        return deleted;
     }
 
     @BindToRegistry

@@ -59,6 +59,32 @@ class HotReloadTest extends PoolTestSupport {
         assertTrue(eventually(() -> winner().equals("phi3")), "the existing routes still serve");
     }
 
+    /**
+     * Camel's watcher reloads only the saved file; an edited route configuration must still reach the routes of the
+     * other files (RouteConfigurationEdits reloads them with it), here the caller-facing error handler that
+     * infer.camel.yaml's routes name.
+     */
+    @Test
+    void editedErrorHandlerReachesTheRoutesOfEveryFile() throws Exception {
+        String errors = Files.readString(workDir.resolve("routes/errors.camel.yaml"));
+        String invalid = "{\"task\":\"expand_queries\"}"; // no prompt: the api-errors handler answers 400
+        HttpResponse<String> before = infer(invalid);
+        assertEquals(400, before.statusCode(), before.body());
+        String step = "                id: write-error\n                ref: errorResponder\n";
+        assertTrue(errors.contains(step), "the api-errors handler as the test expects it");
+        replaceRouteFile("errors.camel.yaml", errors.replace(step, step
+                + "            - setHeader:\n"
+                + "                id: mark-error-handler\n"
+                + "                name: CamelHttpResponseCode\n"
+                + "                constant: 418\n"));
+        assertTrue(eventually(() -> infer(invalid).statusCode() == 418),
+                "the edited handler answers for infer.camel.yaml's routes without that file being saved");
+        HttpResponse<String> r = infer(invalid);
+        assertEquals(json(before).path("error").path("code").asText(), json(r).path("error").path("code").asText(),
+                "the same error body as before the edit: " + r.body());
+        assertEquals("phi3", winner(), "the routes still serve");
+    }
+
     @Test
     void brokenRouteFileIsRejectedAndTheRunningRoutesKeepServing() throws Exception {
         assertEquals("phi3", winner());
