@@ -1,9 +1,8 @@
 package dev.llmpool.routing;
 
+import java.nio.file.Path;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-
-import java.nio.file.Path;
 
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;

@@ -547,8 +547,9 @@ public final class Bench {
 
     /**
      * Starts the reference proxy in front of the 0 ms and 50 ms backends (a port each) and, streaming, the token
-     * backend, and warms it up (the streaming leg is warmed by the cell that uses it). The service's java, collector and BENCH_SERVICE_OPTS, so that only the code differs; one event loop
-     * per core, as the service's HTTP server has by default (pool.http.event-loops).
+     * backend, and warms it up (the streaming leg is warmed by the cell that uses it). The service's java, collector
+     * and BENCH_SERVICE_OPTS, so that only the code differs; one event loop per core, as the service's HTTP server
+     * has by default (pool.http.event-loops).
      */
     private Process startBareProxy() throws Exception {
         bareProxy = freePort();
