@@ -42,6 +42,8 @@ import dev.llmpool.logging.LogText;
  * an Expect other than 100-continue: 417;</li>
  * <li>a connection over {@link FrontLimits#maxConnections()}: 503 (see {@link ConnectionGuard}).</li>
  * </ul>
+ * A connection refused before its request was read whole closes after the answer the lingering way
+ * ({@link LingeringClose}), so that the client reads the answer rather than a reset.
  * Then it answers an exact repeat of a cached request at once ({@link ExactRepeats}: no exchange at all), or
  * hands the request to its route's consumer. A client's protocol error (a malformed chunk, a reset) is one WARN
  * line without a stack trace.
@@ -322,6 +324,7 @@ public final class HttpFront implements Handler<HttpServerRequest> {
                 .putHeader(Headers.REQUEST_ID, requestId);
         if (close) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
+            LingeringClose.install(req.connection());  // the client may still be sending what was refused
             response.endHandler(v -> req.connection().close());
         }
         response.end(ErrorShape.of(path).body(status, code, message, requestId));
