@@ -35,6 +35,7 @@ import dev.llmpool.lifecycle.DaemonThreads;
 import dev.llmpool.lifecycle.LifecycleBeans;
 import dev.llmpool.lifecycle.PoolReadiness;
 import dev.llmpool.metrics.ObservabilityBeans;
+import dev.llmpool.metrics.StepTimes;
 import dev.llmpool.ollama.OllamaBeans;
 import dev.llmpool.openai.OpenAiBeans;
 import dev.llmpool.providers.ProviderBeans;
@@ -110,6 +111,7 @@ public class PoolBeans implements CamelConfiguration {
             beans.postProcessBeforeInitialization(packageBeans, name);
             beans.postProcessAfterInitialization(packageBeans, name);
         }
+        StepTimes.installIfOn(camel); // a diagnostic, off by default: before the routes are created
         Registry r = camel.getRegistry();
         stopWithTheContext(camel, r);
         startWithTheContext(camel, r);

@@ -26,6 +26,7 @@ final class Service implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    private int linesRead; // newLogLines
     final int port;
     final double startupMs;
     private volatile boolean sampling;
@@ -205,6 +206,19 @@ final class Service implements AutoCloseable {
 
     String logTail() {
         return tail(log);
+    }
+
+    /** The log's lines containing {@code text} that were written since the last call. */
+    List<String> newLogLines(String text) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            List<String> fresh = lines.subList(Math.min(linesRead, lines.size()), lines.size()).stream()
+                    .filter(l -> l.contains(text)).toList();
+            linesRead = lines.size();
+            return fresh;
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     @Override
