@@ -25,6 +25,7 @@ import dev.llmpool.grpc.v1.HealthRequest;
 import dev.llmpool.grpc.v1.InferReply;
 import dev.llmpool.grpc.v1.LlmPoolGrpc;
 import dev.llmpool.grpc.v1.ProviderHealth;
+import dev.llmpool.grpc.v1.ReplicaHealth;
 import dev.llmpool.grpc.v1.Strategy;
 
 /** Infer and Health over a real socket: the same core route, fields and backend call as HTTP; reflection. */
@@ -135,6 +136,14 @@ class GrpcInferTest extends GrpcTestSupport {
             assertEquals(ProviderHealth.Status.UP, p.getStatus(), p.toString());
             assertEquals(ProviderHealth.Circuit.CLOSED, p.getCircuit());
             assertTrue(p.hasLatencyMs());
+            // one replica each here, listed as /health lists it
+            assertEquals(1, p.getReplicasCount(), p.toString());
+            ReplicaHealth r = p.getReplicas(0);
+            assertEquals(p.getUrl(), r.getUrl());
+            assertEquals(ProviderHealth.Status.UP, r.getStatus());
+            assertEquals(ProviderHealth.Circuit.CLOSED, r.getCircuit());
+            assertTrue(r.getUsable());
+            assertEquals(0, r.getInflight());
         }
     }
 
@@ -149,6 +158,9 @@ class GrpcInferTest extends GrpcTestSupport {
                 .filter(p -> p.getName().equals("phi3")).findFirst().orElseThrow();
         assertEquals(ProviderHealth.Status.DOWN, phi3.getStatus());
         assertFalse(phi3.getLastError().isBlank());
+        assertEquals(ProviderHealth.Status.DOWN, phi3.getReplicas(0).getStatus());
+        assertFalse(phi3.getReplicas(0).getUsable());
+        assertFalse(phi3.getReplicas(0).getLastError().isBlank());
     }
 
     @Test
