@@ -28,7 +28,7 @@ public final class ReplicaStatus {
             ObjectNode n = list.addObject();
             n.put("url", ProviderUrls.masked(r.url())).put("status", h.status().name())
                     .put("circuit", r.breaker().getState().name()).put("inflight", r.inFlight())
-                    .put("usable", r.usable() && h.status() != ProviderHealth.Status.DOWN);
+                    .put("usable", guards.mayGetCalls(p.name(), r));
             if (r.recentLatencyMs() > 0) {
                 n.put("recent_latency_ms", r.recentLatencyMs());
             }

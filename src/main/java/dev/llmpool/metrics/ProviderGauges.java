@@ -70,8 +70,9 @@ public class ProviderGauges {
             meters.add(Gauge.builder("llmpool.replica.inflight", () -> replicaOf(provider, url).map(Replica::inFlight).orElse(0))
                     .description("Backend calls in flight per replica").tag("provider", provider).tag("replica", replica)
                     .register(registry));
-            meters.add(Gauge.builder("llmpool.replica.usable", () -> replicaOf(provider, url).map(r -> r.usable() ? 1 : 0).orElse(0))
-                    .description("1 while the replica may get calls (configured, breaker not open)")
+            meters.add(Gauge.builder("llmpool.replica.usable",
+                            () -> replicaOf(provider, url).map(r -> guards.mayGetCalls(provider, r) ? 1 : 0).orElse(0))
+                    .description("1 while the replica may get calls (configured, breaker not open, last check not failed)")
                     .tag("provider", provider).tag("replica", replica).register(registry));
         }
         for (String state : STATES) {

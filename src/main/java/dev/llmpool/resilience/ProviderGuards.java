@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -32,17 +33,23 @@ public final class ProviderGuards {
     private final CircuitBreakerRegistry breakers;
     private final ScheduledExecutorService timers;
     private final MeterRegistry meters;
+    private final BiPredicate<String, String> checkFailed;
     private final Map<String, Provider> providers = new ConcurrentHashMap<>();
 
     /** One provider's replicas and its queue of calls waiting for a slot. */
     private record Provider(ReplicaChoice replicas, AdmissionQueue queue) {
     }
 
-    /** @param meters where the wait for a slot is timed ({@code llmpool_provider_queue_wait_seconds}) */
-    public ProviderGuards(CircuitBreakerRegistry breakers, ScheduledExecutorService timers, MeterRegistry meters) {
+    /**
+     * @param meters where the wait for a slot is timed ({@code llmpool_provider_queue_wait_seconds})
+     * @param checkFailed (provider, replica URL): whether the replica's last health check failed (it then gets no calls)
+     */
+    public ProviderGuards(CircuitBreakerRegistry breakers, ScheduledExecutorService timers, MeterRegistry meters,
+                          BiPredicate<String, String> checkFailed) {
         this.breakers = breakers;
         this.timers = timers;
         this.meters = meters;
+        this.checkFailed = checkFailed;
     }
 
     /** The registry holding every replica's breaker (its listeners feed /health). */
@@ -62,7 +69,7 @@ public final class ProviderGuards {
      */
     public void replace(ProviderConfig p) {
         Provider provider = providers.computeIfAbsent(p.name(), name -> {
-            ReplicaChoice replicas = new ReplicaChoice(name, breakers);
+            ReplicaChoice replicas = new ReplicaChoice(name, breakers, checkFailed);
             return new Provider(replicas, new AdmissionQueue(name, replicas, timers, meters));
         });
         provider.replicas().apply(p);
@@ -73,6 +80,12 @@ public final class ProviderGuards {
     public List<Replica> replicas(String provider) {
         Provider p = providers.get(provider);
         return p == null ? List.of() : p.replicas().replicas();
+    }
+
+    /** Whether the provider's replica may get calls now (its breaker and its last health check; see {@link ReplicaChoice}). */
+    public boolean mayGetCalls(String provider, Replica replica) {
+        Provider p = providers.get(provider);
+        return p != null && p.replicas().mayGetCalls(replica);
     }
 
     /** The breaker of the provider's first replica (the only one for a single URL), or null. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -14,19 +15,28 @@ import dev.llmpool.config.ProviderConfig;
 /**
  * One provider's replicas, and which of them a call goes to: the usable one with the fewest calls in flight, ties
  * broken by the lower recent latency; a replica whose breaker is open gets no calls until the breaker lets probes
- * through again.
+ * through again, and one whose last health check failed none until a check passes (when every replica's check
+ * fails the provider is down, and no request plans it).
  */
 final class ReplicaChoice {
 
     private final String provider;
     private final CircuitBreakerRegistry breakers;
+    /** (provider, replica URL): whether the replica's last health check failed. */
+    private final BiPredicate<String, String> checkFailed;
     private final AtomicLong choices = new AtomicLong();
     private volatile List<Replica> replicas = List.of();
     private volatile ProviderConfig settings;
 
-    ReplicaChoice(String provider, CircuitBreakerRegistry breakers) {
+    ReplicaChoice(String provider, CircuitBreakerRegistry breakers, BiPredicate<String, String> checkFailed) {
         this.provider = provider;
         this.breakers = breakers;
+        this.checkFailed = checkFailed;
+    }
+
+    /** Whether the replica may get calls now: its breaker lets them through and its last health check did not fail. */
+    boolean mayGetCalls(Replica r) {
+        return r.usable() && !checkFailed.test(provider, r.url());
     }
 
     /** The replicas now, in configuration order. */
@@ -70,7 +80,7 @@ final class ReplicaChoice {
 
     /** Whether some usable replica has a free slot now. */
     boolean anyFreeSlot() {
-        return replicas.stream().anyMatch(r -> r.usable() && r.hasFreeSlot());
+        return replicas.stream().anyMatch(r -> mayGetCalls(r) && r.hasFreeSlot());
     }
 
     /**
@@ -90,7 +100,7 @@ final class ReplicaChoice {
                 .map(Load::replica).toList();
         RuntimeException refusal = null;
         for (Replica r : candidates) {
-            if (!r.usable()) {
+            if (!mayGetCalls(r)) {
                 if (refusal == null) {
                     refusal = CallNotPermittedException.createCallNotPermittedException(r.breaker());
                 }

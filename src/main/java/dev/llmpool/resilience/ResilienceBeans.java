@@ -10,6 +10,7 @@ import org.apache.camel.spi.Policy;
 import dev.llmpool.ensemble.EventLoopTimers;
 import dev.llmpool.health.BreakerEvents;
 import dev.llmpool.health.HealthRegistry;
+import dev.llmpool.health.ProviderHealth;
 import dev.llmpool.tracing.Tracing;
 
 /**
@@ -20,14 +21,15 @@ public class ResilienceBeans {
 
     /**
      * Each replica's circuit breaker lives in the guards' breaker registry, whose listeners feed /health and provider
-     * selection; waits for a slot time out on the pool's timers.
+     * selection; a replica whose last health check failed gets no calls; waits for a slot time out on the pool's timers.
      */
     @BindToRegistry
     public ProviderGuards providerGuards(@BeanInject("healthRegistry") HealthRegistry health,
                                          @BeanInject("eventLoopTimers") EventLoopTimers timers,
                                          @BeanInject("metricsRegistry") MeterRegistry metrics) {
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.ofDefaults(), new BreakerEvents(health));
-        return new ProviderGuards(breakers, timers, metrics);
+        return new ProviderGuards(breakers, timers, metrics,
+                (provider, url) -> health.replica(provider, url).status() == ProviderHealth.Status.DOWN);
     }
 
     @BindToRegistry

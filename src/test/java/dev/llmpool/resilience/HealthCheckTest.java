@@ -1,6 +1,7 @@
 package dev.llmpool.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,7 +38,19 @@ class HealthCheckTest extends ResilienceTestSupport {
                 pool.providers.gemma_openai.model=gemma2:9b
                 pool.tasks.openai_only.providers=gemma_openai,llama31
                 pool.tasks.openai_only.prompt=prompts/expand_queries.md
-                """.formatted(C.url());
+                pool.providers.twin.url=%s, %s
+                pool.providers.twin.model=twin:1
+                pool.tasks.twin.providers=twin
+                pool.tasks.twin.prompt=prompts/expand_queries.md
+                """.formatted(C.url(), A.url(), B.url());
+    }
+
+    /** The twin provider's model on both of its replicas (A and B). */
+    @Override
+    protected void setupResources() throws Exception {
+        super.setupResources();
+        A.model("twin:1").answer("from A");
+        B.model("twin:1").answer("from B");
     }
 
     private void awaitStatus(String provider, String status) {
@@ -163,6 +176,28 @@ class HealthCheckTest extends ResilienceTestSupport {
         A.model("phi3:mini");
         awaitStatus("phi3", "UP");
         assertEquals("phi3", json(infer("expand_queries", "")).path("winner_provider").asText());
+    }
+
+    @Test
+    void aReplicaWhoseCheckFailsGetsNoCallsWhileItsTwinServes() {
+        awaitStatus("twin", "UP");
+        B.unlist("twin:1");  // B's check fails; its breaker has seen no failed call
+        assertTrue(eventually(Duration.ofSeconds(10), () -> "DOWN".equals(provider(health(), "twin").path("replicas")
+                .get(1).path("status").asText())), "B's replica is down: " + health());
+        int callsToB = B.calls("twin:1");
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> r = infer("twin", "");
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        assertEquals(callsToB, B.calls("twin:1"), "no call goes to the replica whose check failed");
+        JsonNode twin = provider(health(), "twin");
+        assertEquals("UP", twin.path("status").asText(), "the provider is up while a replica is: " + twin);
+        assertFalse(twin.path("replicas").get(1).path("usable").asBoolean(), twin.toString());
+        assertEquals("CLOSED", twin.path("replicas").get(1).path("circuit").asText(), twin.toString());
+
+        B.model("twin:1");
+        assertTrue(eventually(Duration.ofSeconds(10), () -> provider(health(), "twin").path("replicas").get(1)
+                .path("usable").asBoolean()), "B is back once its check passes: " + health());
     }
 
     @Test

@@ -1,12 +1,16 @@
 package dev.llmpool.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,7 +36,10 @@ class ProviderGuardsTest {
 
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final ProviderGuards guards = new ProviderGuards(CircuitBreakerRegistry.ofDefaults(), timers, meters);
+    /** Replicas whose last health check failed, as the health checker would report them. */
+    private final Set<String> checkFailed = ConcurrentHashMap.newKeySet();
+    private final ProviderGuards guards = new ProviderGuards(CircuitBreakerRegistry.ofDefaults(), timers, meters,
+            (provider, url) -> checkFailed.contains(url));
 
     @AfterEach
     void stopTimers() {
@@ -61,6 +68,22 @@ class ProviderGuardsTest {
         }
         guards.replicas("p").forEach(r -> r.breaker().transitionToOpenState());
         assertInstanceOf(CallNotPermittedException.class, guards.tryAcquire("p").refusal());
+    }
+
+    @Test
+    void aReplicaWhoseLastHealthCheckFailedGetsNoCallsUntilACheckPasses() {
+        guards.replace(provider(List.of(R1, R2, R3), 4, 10, Long.MAX_VALUE));
+        checkFailed.add(R2);
+        var r2 = guards.replicas("p").get(1);
+        assertFalse(guards.mayGetCalls("p", r2));
+        for (int i = 0; i < 6; i++) {
+            assertNotEquals(R2, guards.tryAcquire("p").replicaUrl(), "no call to the replica whose check failed");
+        }
+        assertEquals(0, r2.inFlight());
+        assertEquals("CLOSED", r2.breaker().getState().name(), "its breaker is not what keeps it out");
+        checkFailed.remove(R2);
+        assertTrue(guards.mayGetCalls("p", r2));
+        assertEquals(R2, guards.tryAcquire("p").replicaUrl(), "back in, and the least loaded");
     }
 
     @Test
