@@ -11,6 +11,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.providers.ProviderException;
 
 /**
  * One provider's replicas, and which of them a call goes to: the usable one with the fewest calls in flight, ties
@@ -84,7 +85,7 @@ final class ReplicaChoice {
     }
 
     /**
-     * The least-loaded usable replica's permit; a refusal says whether all were full or all broken.
+     * The least-loaded usable replica's permit; a refusal says whether all were full, broken or failing their checks.
      *
      * @param slotGivenBack run when the permit's slot goes back (the provider's queue hands it on)
      */
@@ -101,8 +102,9 @@ final class ReplicaChoice {
         RuntimeException refusal = null;
         for (Replica r : candidates) {
             if (!mayGetCalls(r)) {
-                if (refusal == null) {
-                    refusal = CallNotPermittedException.createCallNotPermittedException(r.breaker());
+                if (refusal == null) { // the breaker's own words when it is the reason
+                    refusal = r.usable() ? new ProviderException(0, "last health check failed")
+                            : CallNotPermittedException.createCallNotPermittedException(r.breaker());
                 }
                 continue;
             }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.llmpool.config.ProviderConfig;
+import dev.llmpool.ensemble.FailureReasons;
 import dev.llmpool.resilience.Permit;
 import dev.llmpool.resilience.ProviderGuards.Priority;
 
@@ -84,6 +85,8 @@ class ProviderGuardsTest {
         checkFailed.remove(R2);
         assertTrue(guards.mayGetCalls("p", r2));
         assertEquals(R2, guards.tryAcquire("p").replicaUrl(), "back in, and the least loaded");
+        checkFailed.addAll(List.of(R1, R2, R3)); // the moment before the provider is marked down
+        assertEquals("last health check failed", FailureReasons.describe(guards.tryAcquire("p").refusal()));
     }
 
     @Test
