@@ -346,8 +346,7 @@ public final class Bench {
             samples.add("voting.c1.b50ms.errors", vote50.errors());
             svc.newLogLines("event=step_times"); // the lines before: other cells
             votingOverWaited(svc);
-            // with -Dpool.diagnostics.step-times=true in BENCH_SERVICE_OPTS: when each route step started
-            svc.newLogLines("event=step_times").forEach(l -> System.out.println("    " + l.substring(l.indexOf("event="))));
+            svc.printNewStepTimes();
             if (cacheAvailable) {
                 // its own direct baseline, right before it: the direct rate of one run moved by up to 2x from cell to
                 // cell on this machine (37,000 to 75,000 req/s), and the FASTEST cell's was minutes earlier

@@ -208,6 +208,14 @@ final class Service implements AutoCloseable {
         return tail(log);
     }
 
+    /**
+     * Prints the service's step-time lines written since the last read of its log (there are some when
+     * BENCH_SERVICE_OPTS has -Dpool.diagnostics.step-times=true: when each route step started).
+     */
+    void printNewStepTimes() {
+        newLogLines("event=step_times").forEach(l -> System.out.println("    " + l.substring(l.indexOf("event="))));
+    }
+
     /** The log's lines containing {@code text} that were written since the last call. */
     List<String> newLogLines(String text) {
         try {

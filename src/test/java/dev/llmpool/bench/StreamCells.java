@@ -75,8 +75,7 @@ final class StreamCells {
                     StreamClient.Result r = client.closedLoop(url, doors.get(door), Map.of(), c, settle,
                             b.mode.cellSeconds());
                     print("pool " + door, url, c, r);
-                    // with -Dpool.diagnostics.step-times=true in BENCH_SERVICE_OPTS: when each route step started
-                    svc.newLogLines("event=step_times").forEach(l -> System.out.println("    " + l.substring(l.indexOf("event="))));
+                    svc.printNewStepTimes();
                     String cell = "ttft.c" + c + "." + door + ".";
                     b.samples.add(cell + "pool_p50_ms", r.p50());
                     b.samples.add(cell + "pool_p99_ms", r.p99());
